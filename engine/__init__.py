@@ -1,0 +1,24 @@
+"""The workflow engine: the only package that imports SpiffWorkflow.
+
+Public API: deploy versions, start and advance cases, query tasks. Every command is one transaction.
+"""
+
+from engine.cases import fire_due_timers, start_case
+from engine.deploy import deploy
+from engine.errors import (
+    ConflictError,
+    DeployError,
+    EngineError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    ProcessError,
+)
+from engine.queries import get_case, list_processes, list_tasks
+from engine.tasks import claim_task, complete_task, return_task, unclaim_task
+
+__all__ = [
+    "ConflictError", "DeployError", "EngineError", "InvalidInputError", "NotFoundError",
+    "PermissionDeniedError", "ProcessError", "claim_task", "complete_task", "deploy", "fire_due_timers",
+    "get_case", "list_processes", "list_tasks", "return_task", "start_case", "unclaim_task",
+]

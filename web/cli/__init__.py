@@ -1,0 +1,14 @@
+"""The `gongzhi` command line: a Flask CLI group on web.create_app."""
+
+from flask.cli import FlaskGroup
+
+from web.app import create_app
+from web.cli.cases import case
+from web.cli.demo import demo
+from web.cli.processes import deploy_command, process
+from web.cli.serve import serve
+from web.cli.tasks import task
+
+main = FlaskGroup(create_app=create_app, help="共治 Gongzhi: interagency referral platform.")
+for command in (deploy_command, process, demo, case, task, serve):
+    main.add_command(command)

@@ -1,0 +1,38 @@
+"""Configuration from the environment, with an embedded default that needs no set-up."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def database_url(instance_path: str) -> str:
+    """Return the database URL: GONGZHI_DATABASE_URL, else an SQLite file under instance/."""
+    url = os.environ.get("GONGZHI_DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'gongzhi.db'}"
+    # psycopg 3 is the driver the project installs; plain postgresql:// would look for psycopg2.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key(instance_path: str) -> str:
+    """Return GONGZHI_SECRET_KEY, else a key generated once and kept in instance/secret_key."""
+    if os.environ.get("GONGZHI_SECRET_KEY"):
+        return os.environ["GONGZHI_SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def build_config(instance_path: str) -> dict:
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    url = database_url(instance_path)
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if url.startswith("postgresql") else {},
+        "SECRET_KEY": secret_key(instance_path),
+        "JSON_AS_ASCII": False,
+        "TIMER_TICK_SECONDS": float(os.environ.get("GONGZHI_TIMER_TICK_SECONDS", "30")),
+    }
