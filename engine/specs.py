@@ -92,6 +92,11 @@ def parse_sources(sources: dict[str, str]) -> list[ParsedProcess]:
         process_parser = parser.get_process_parser(process_id)
         if not process_parser.process_executable:
             continue
+        # SpiffWorkflow names its own start and end task specs so: an element with such an id vanishes.
+        for element in process_parser.node.xpath(".//*[@id='Start' or @id='End' or @id='Root']"):
+            raise _deploy_error(f"element id {element.get('id')!r} is reserved by the engine; rename it",
+                                file=process_parser.filename, element=element.get("id"),
+                                line=element.sourceline)
         try:
             spec = parser.get_spec(process_id)
             called = parser.get_subprocess_specs(process_id)

@@ -1,5 +1,6 @@
 """gongzhi demo load / simulate."""
 
+import sys
 from dataclasses import asdict
 
 import click
@@ -35,7 +36,7 @@ def load_command():
 @engine_errors
 def simulate_command(cases, seed, as_json):
     """Run N synthetic cases end to end through the deployed processes."""
-    with click.progressbar(length=cases, label="模拟案件", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=cases, label="模拟案件", file=sys.stderr) as bar:
         summary = simulate(cases=cases, seed=seed, on_case=lambda: bar.update(1))
     if as_json:
         print_json(asdict(summary))

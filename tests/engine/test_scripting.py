@@ -1,0 +1,25 @@
+"""Scripts run on a restricted engine that knows only what processes/ registers."""
+
+import pytest
+
+from engine import ProcessError, claim_task, complete_task, deploy, start_case
+from tests.engine import samples
+
+LOCATION = {"location": "sjm-duntou-g1"}
+
+
+def run_script(script: str):
+    deploy(sources={"script.bpmn": samples.sample_bpmn(script=script)})
+    task = start_case(process_id="sample_referral", data=LOCATION).open_tasks[0]
+    claim_task(task_id=task.id, username="sjm-duntou")
+    return complete_task(task_id=task.id, username="sjm-duntou", data={})
+
+
+def test_scripts_may_call_the_registered_functions(demo):
+    assert run_script('label = funnel_level_label("court")').status == "completed"
+
+
+@pytest.mark.parametrize("script", ["import os", 'handle = open("/etc/passwd")', "__import__('os')"])
+def test_scripts_cannot_import_or_open_files(demo, script):
+    with pytest.raises(ProcessError):
+        run_script(script)
