@@ -4,9 +4,11 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from tests.engine import samples
 from web.cli import main
@@ -93,3 +95,11 @@ def test_the_installed_console_script_runs_the_readme_steps(tmp_path):
     assert loaded.returncode == 0, loaded.stderr
     processes = json.loads(run("process", "list", "--json").stdout)
     assert {p["process_id"] for p in processes} == {"diversion", "dispute_funnel"}
+
+
+def test_text_output_shows_times_in_china_time(cli, demo):
+    with time_machine.travel(datetime(2026, 5, 11, 1, 0, tzinfo=UTC), tick=False):
+        cli("case", "start", "diversion", "--data",
+            json.dumps({"category": "noise", "location": "sjm-duntou-g1", "description": "噪音"}))
+    # Created 09:00 Beijing time, due 30 minutes later.
+    assert "期限 2026-05-11 09:30" in cli("task", "list").output

@@ -5,19 +5,19 @@ from flask.cli import AppGroup
 
 from engine import get_case, start_case
 from engine.results import CaseView
-from web.cli.output import engine_errors, json_object, print_json
+from web.cli.output import engine_errors, json_object, local_time, print_json
 
 
 def echo_case(case: CaseView, *, events: bool) -> None:
     click.echo(f"案件 {case.id}  {case.title}")
     click.echo(f"  流程 {case.process_id} v{case.process_version}  状态 {case.status}  地点 {case.location}")
     for task in case.open_tasks:
-        due = f"  期限 {task.due_at:%Y-%m-%d %H:%M}" if task.due_at else ""
+        due = f"  期限 {local_time(task.due_at)}" if task.due_at else ""
         who = f"  签收人 {task.claimed_by}" if task.claimed_by else ""
         click.echo(f"  任务 {task.id} {task.name} [{task.status}] {task.agency_name or '-'}{due}{who}")
     if events:
         for event in case.events:
-            click.echo(f"  {event.at:%Y-%m-%d %H:%M:%S} {event.event:<15} {event.actor or 'system'}"
+            click.echo(f"  {local_time(event.at, seconds=True)} {event.event:<15} {event.actor or 'system'}"
                        f"{f'  task {event.task_id}' if event.task_id else ''}")
 
 

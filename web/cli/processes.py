@@ -5,7 +5,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from engine import deploy, list_processes
 from engine.deploy import read_sources
-from web.cli.output import engine_errors, print_json
+from web.cli.output import engine_errors, local_time, print_json
 
 
 @click.command("deploy")
@@ -37,5 +37,5 @@ def list_command(as_json):
     if not versions:
         click.echo("尚未部署流程：运行 gongzhi deploy bpmn/")
     for v in versions:
-        click.echo(f"{v.process_id:<20} v{v.version:<4} {v.name}  {v.deployed_at:%Y-%m-%d %H:%M}  "
+        click.echo(f"{v.process_id:<20} v{v.version:<4} {v.name}  {local_time(v.deployed_at)}  "
                    f"{v.deployed_by or '-'}  {', '.join(v.files)}")

@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 
 from engine import claim_task, complete_task, list_tasks, return_task, unclaim_task
 from web.cli.cases import echo_case
-from web.cli.output import engine_errors, json_object, print_json
+from web.cli.output import engine_errors, json_object, local_time, print_json
 
 
 @click.group(cls=AppGroup)
@@ -25,7 +25,7 @@ def list_command(agency_code, username, as_json):
         print_json(tasks)
         return
     for t in tasks:
-        due = f"{t.due_at:%Y-%m-%d %H:%M}" if t.due_at else "-"
+        due = local_time(t.due_at)
         click.echo(f"{t.id:>6}  案件 {t.case_id:<6} {t.name:<10} [{t.status}] {t.agency_name or '-'}  期限 {due}"
                    f"{f'  签收人 {t.claimed_by}' if t.claimed_by else ''}")
 
