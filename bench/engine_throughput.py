@@ -1,0 +1,225 @@
+"""Benchmark one dispute-funnel case, start to end, in memory and on the platform.
+
+The case takes the longest deterministic path: no agreement at community, street and joint mediation,
+then judicial confirmation at the shared court (4 user tasks). On the platform every claim and every
+completion is its own command and transaction, as in real use.
+
+Figures, in ms per case (medians over timed cases, warm-up cases excluded):
+  in-memory      the same diagram run by SpiffWorkflow alone, no persistence (the engine's floor)
+  sqlite         the platform on a fresh SQLite file
+  postgres       the platform on PostgreSQL (database gongzhi_bench), when a URL is given
+  commit floor   transactions per case x a bare one-row INSERT+COMMIT on the same database
+  overhead       platform / (in-memory + commit floor); the target is at most 2.0
+
+    .venv/bin/python bench/engine_throughput.py [--quick] [--postgres-url postgresql://...]
+
+The last line printed is a JSON object with the figures.
+"""
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+
+from flask import Flask
+from flask_migrate import upgrade
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import create_engine, event, inspect, make_url, text
+
+import engine
+from engine.db import db
+from engine.demo.load import SHIPPED_BPMN, load_demo
+from engine.deploy import read_sources
+from engine.serialization import new_workflow
+from engine.specs import parse_sources
+from processes.forms import form_errors, start_form_name
+from web.app import MIGRATIONS_DIR, create_app
+
+PROCESS_ID = "dispute_funnel"
+START_DATA = {"source": "police", "location": "sjm-duntou-g1", "parties": ["Zhang", "Li"],
+              "summary": "Dispute over compensation for an injury"}
+STARTED_BY = "sjm-duntou-g1"  # the grid worker of the location
+# Form data by form name: no agreement at any mediation level, so the case goes all the way to the court.
+FORMS = {
+    "community_mediation": {"agreement": False, "community_mediation_note": "Met both parties; no agreement"},
+    "street_mediation": {"agreement": False, "street_mediation_note": "Street office mediated; no agreement"},
+    "joint_mediation": {"agreement": False, "joint_agencies": ["justice_office", "community"],
+                        "joint_mediation_note": "Joint mediation; no agreement"},
+    "judicial_confirmation": {"court_outcome": "judgment", "case_number": "(2024) Zhe 0903 Min Chu 123"},
+}
+# The demo user who acts for each candidate agency of a case located at sjm-duntou-g1.
+ACTORS = {"sjm-duntou": "sjm-duntou", "sjm-office": "sjm-office", "pt-justice": "pt-mediator", "pt-court": "pt-clerk"}
+PATH = ("Task_CommunityMediation", "Task_StreetMediation", "Task_JointMediation", "Task_JudicialConfirmation")
+BENCH_DATABASE = "gongzhi_bench"
+SCRATCH_TABLE = "bench_commit_floor"
+
+
+def check_forms() -> None:
+    for name, data in {start_form_name(PROCESS_ID): START_DATA, **FORMS}.items():
+        if errors := form_errors(name, data):
+            raise SystemExit(f"benchmark data does not fit form {name}: {errors}")
+
+
+def timed(run_case: Callable[[], tuple[str, ...]], cases: int, warmup: int) -> list[float]:
+    """Run warm-up and timed cases; check each took the expected path; return the timed ms per case."""
+    timings = []
+    for index in range(warmup + cases):
+        start = time.perf_counter()
+        path = run_case()
+        elapsed = (time.perf_counter() - start) * 1000
+        if path != PATH:
+            raise SystemExit(f"the case took the path {path}, expected {PATH}")
+        if index >= warmup:
+            timings.append(elapsed)
+    return timings
+
+
+def in_memory_case(parsed) -> tuple[str, ...]:
+    workflow = new_workflow(parsed)
+    workflow.get_tasks(state=TaskState.READY)[0].data.update(START_DATA)
+    workflow.do_engine_steps()
+    path = []
+    while ready := workflow.get_tasks(state=TaskState.READY, manual=True):
+        task = ready[0]
+        task.data.update(FORMS[task.task_spec.extensions["properties"]["form"]])
+        task.run()
+        workflow.do_engine_steps()
+        path.append(task.task_spec.bpmn_id)
+    if not workflow.is_completed():
+        raise SystemExit("the in-memory case did not complete")
+    return tuple(path)
+
+
+def platform_case() -> tuple[str, ...]:
+    case = engine.start_case(process_id=PROCESS_ID, data=START_DATA, username=STARTED_BY)
+    path = []
+    while case.open_tasks:
+        task = case.open_tasks[0]
+        if task.agency_code not in ACTORS:
+            raise SystemExit(f"no benchmark user for agency {task.agency_code!r} (task {task.bpmn_id})")
+        username = ACTORS[task.agency_code]
+        engine.claim_task(task_id=task.id, username=username)
+        case = engine.complete_task(task_id=task.id, username=username, data=FORMS[task.form])
+        path.append(task.bpmn_id)
+    if case.status != "completed":
+        raise SystemExit(f"the platform case ended {case.status}, not completed")
+    return tuple(path)
+
+
+def commit_ms(samples: int) -> float:
+    """Median ms of a bare one-row INSERT+COMMIT through the app's engine (same driver and pragmas)."""
+    with db.engine.connect() as connection:
+        connection.execute(text(f"DROP TABLE IF EXISTS {SCRATCH_TABLE}"))
+        connection.execute(text(f"CREATE TABLE {SCRATCH_TABLE} (id INTEGER PRIMARY KEY, note VARCHAR(40))"))
+        connection.commit()
+        timings = []
+        for index in range(samples):
+            start = time.perf_counter()
+            connection.execute(text(f"INSERT INTO {SCRATCH_TABLE} (id, note) VALUES (:id, 'x')"), {"id": index})
+            connection.commit()
+            timings.append((time.perf_counter() - start) * 1000)
+        connection.execute(text(f"DROP TABLE {SCRATCH_TABLE}"))
+        connection.commit()
+    return statistics.median(timings)
+
+
+def run_platform(app: Flask, cases: int, warmup: int, commit_samples: int) -> dict:
+    """Migrate the app's empty database, load the demo data, and time the workload and the commit floor."""
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+        load_demo()
+        commits = 0
+
+        def count_commit(_session):
+            nonlocal commits
+            commits += 1
+
+        event.listen(db.session, "after_commit", count_commit)
+        try:
+            timings = timed(platform_case, cases, warmup)
+        finally:
+            event.remove(db.session, "after_commit", count_commit)
+        db.session.remove()
+        transactions, remainder = divmod(commits, warmup + cases)
+        if remainder:
+            raise SystemExit(f"{commits} commits for {warmup + cases} cases: not the same for every case")
+        floor = transactions * commit_ms(commit_samples)
+        db.engine.dispose()
+    return {"timings": timings, "transactions": transactions, "commit_floor_ms": floor}
+
+
+def postgres_bench_url(url: str) -> str:
+    """Create the benchmark database on the server if missing, drop its tables, and return its URL."""
+    server = make_url(url).set(drivername="postgresql+psycopg")  # psycopg 3, as web/config.py does
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": BENCH_DATABASE}):
+            connection.execute(text(f"CREATE DATABASE {BENCH_DATABASE}"))
+    admin.dispose()
+    bench = server.set(database=BENCH_DATABASE)
+    bench_engine = create_engine(bench)
+    with bench_engine.begin() as connection:
+        if names := inspect(connection).get_table_names():
+            connection.execute(text(f"DROP TABLE IF EXISTS {', '.join(names)} CASCADE"))
+    bench_engine.dispose()
+    return bench.render_as_string(hide_password=False)
+
+
+def summary(label: str, timings: list[float]) -> float:
+    p50 = statistics.median(timings)
+    print(f"{label:<12} p50 {p50:8.2f} ms   mean {statistics.fmean(timings):8.2f} ms   ({len(timings)} cases)")
+    return p50
+
+
+def rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="30 cases per platform: within a minute")
+    parser.add_argument("--cases", type=int, help="timed cases per platform (default 200, 30 with --quick)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed cases first (default 5)")
+    parser.add_argument("--postgres-url", default=os.environ.get("GONGZHI_TEST_POSTGRES_URL"),
+                        help="PostgreSQL server (default: $GONGZHI_TEST_POSTGRES_URL); skipped when empty")
+    args = parser.parse_args()
+    cases = args.cases or (30 if args.quick else 200)
+    commit_samples = 200 if args.quick else 1000
+    logging.disable(logging.INFO)  # the migrations' log lines
+    check_forms()
+
+    parsed = next(p for p in parse_sources(read_sources([str(SHIPPED_BPMN)])) if p.process_id == PROCESS_ID)
+    in_memory = summary("in-memory", timed(lambda: in_memory_case(parsed), cases, args.warmup))
+
+    databases = {}
+    with tempfile.TemporaryDirectory(prefix="gongzhi-bench-") as tmp:
+        databases["sqlite"] = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db"}, instance_path=tmp)
+        if args.postgres_url:
+            databases["postgres"] = create_app({
+                "SQLALCHEMY_DATABASE_URI": postgres_bench_url(args.postgres_url),
+                "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},  # what web/config.py gives PostgreSQL
+            }, instance_path=tmp)
+        results = {name: run_platform(app, cases, args.warmup, commit_samples) for name, app in databases.items()}
+
+    if len({result["transactions"] for result in results.values()}) > 1:
+        raise SystemExit("the databases needed different numbers of transactions per case")
+    figures = {"in_memory_ms": rounded(in_memory)}
+    for name in ("sqlite", "postgres"):
+        platform = floor = overhead = None
+        if name in results:
+            platform, floor = summary(name, results[name]["timings"]), results[name]["commit_floor_ms"]
+            overhead = platform / (in_memory + floor)
+            print(f"{'':<12} {results[name]['transactions']} transactions x bare INSERT+COMMIT: commit floor "
+                  f"{floor:.2f} ms; overhead {overhead:.2f} (target <= 2.0: {'met' if overhead <= 2 else 'MISSED'})")
+        figures |= {f"{name}_ms": rounded(platform), f"commit_floor_{name}_ms": rounded(floor),
+                    f"overhead_{name}": rounded(overhead)}
+    figures |= {"cases": cases, "transactions_per_case": results["sqlite"]["transactions"]}
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
