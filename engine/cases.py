@@ -2,21 +2,31 @@
 
 import logging
 from datetime import datetime
+from functools import partial
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from engine import audit
-from engine.db import db
+from engine import audit, case_store
+from engine.case_store import VERSION
+from engine.db import db, utcnow
 from engine.errors import ConflictError, InvalidInputError, NotFoundError, ProcessError
-from engine.models import Case, ProcessVersion
-from engine.org import get_user, resolve_location
-from engine.queries import get_case
-from engine.results import CaseView
-from engine.runtime import load_case_workflow, parsed_version, run_engine, save_case, sync_tasks
+from engine.models import Case
+from engine.org import get_actor, resolve_location
+from engine.results import CaseView, case_view
+from engine.runtime import (
+    case_state,
+    checkout_workflow,
+    parsed_version,
+    run_engine,
+    store,
+    sync_tasks,
+    timer_deadlines,
+)
 from engine.scripting import reserved_names
 from engine.serialization import new_workflow
 from engine.transaction import transaction
+from engine.workflow_cache import WORKFLOWS
 from processes.forms import UnknownFormError, form_errors, start_form_name
 
 log = logging.getLogger(__name__)
@@ -39,11 +49,14 @@ def _check_start_data(process_id: str, data: dict) -> None:
         raise InvalidInputError("the start data does not match the process's start form", details=errors)
 
 
-def latest_version(process_id: str) -> ProcessVersion:
-    version = db.session.scalar(
-        select(ProcessVersion).where(ProcessVersion.process_id == process_id)
-        .order_by(ProcessVersion.version.desc()).limit(1)
-    )
+_LATEST_VERSION = (
+    select(VERSION.c.id, VERSION.c.name, VERSION.c.content_hash).where(VERSION.c.process_id == bindparam("pid"))
+    .order_by(VERSION.c.version.desc()).limit(1)
+)
+
+
+def latest_version(process_id: str):
+    version = db.session.execute(_LATEST_VERSION, {"pid": process_id}).first()
     if version is None:
         raise NotFoundError(f"process {process_id!r} is not deployed; deploy it first (gongzhi deploy bpmn/)")
     return version
@@ -52,35 +65,34 @@ def latest_version(process_id: str) -> ProcessVersion:
 def start_case(*, process_id: str, data: dict, username: str | None = None) -> CaseView:
     """Start a case of the latest version of a process and run it until people or events are needed."""
     _check_start_data(process_id, data)
-    with transaction():
+    with transaction() as unit:
         version = latest_version(process_id)
-        actor = get_user(username) if username else None
+        actor_id = get_actor(username).id if username else None
         location = resolve_location(data.get("location"))
-        title = next((str(data[key]) for key in TITLE_FIELDS if data.get(key)), version.name)
-        case = Case(process_version=version, process_id=process_id, title=title[:300], location=location,
-                    jurisdiction_path=location.path, started_by_id=actor.id if actor else None, state="")
-        workflow = new_workflow(parsed_version(version))
+        workflow = new_workflow(parsed_version(version.id, version.content_hash, process_id))
         workflow.get_tasks(state=TaskState.READY)[0].data.update(data)
         run_engine(workflow.do_engine_steps)
-        db.session.add(case)
-        db.session.flush()
-        audit.record("case_started", case_id=case.id, actor_id=case.started_by_id, data=data)
-        save_case(case, workflow, actor_id=case.started_by_id)
-        sync_tasks(case, workflow, actor_id=case.started_by_id)
-    return get_case(case.id)
+        title = next((str(data[key]) for key in TITLE_FIELDS if data.get(key)), version.name)
+        case_id = case_store.insert_case({
+            "process_version_id": version.id, "process_id": process_id, "title": title[:300],
+            "location_id": location.id, "jurisdiction_path": location.path, "started_by_id": actor_id,
+            "created_at": utcnow(), **case_state(workflow, status="running", completed_at=None)})
+        audit.record("case_started", case_id=case_id, actor_id=actor_id, data=data)
+        rows = sync_tasks(case_id, location.path, workflow, actor_id=actor_id, new=True)
+        case = case_store.load_case(case_id)
+        if case.status == "completed":
+            audit.record("case_completed", case_id=case_id, actor_id=actor_id)
+        unit.after_commit(partial(WORKFLOWS.put, case_id, case.version, workflow))
+        return case_view(case, rows)
 
 
 def _fire_case_timers(case_id: int, now: datetime) -> bool:
-    with transaction():
-        case = db.session.scalar(
-            select(Case).where(Case.id == case_id, Case.status == "running", Case.next_timer_at <= now)
-            .with_for_update(skip_locked=True)
-        )
+    with transaction() as unit:
+        case = case_store.load_case(case_id, due_at=now)
         if case is None:  # another scheduler took it, or it moved on
             return False
-        workflow = load_case_workflow(case)
-        due = [event.name for event in workflow.waiting_events()
-               if "Timer" in event.event_type and event.value and datetime.fromisoformat(event.value) <= now]
+        workflow = checkout_workflow(case)
+        due = sorted(name for name, deadline in timer_deadlines(workflow).items() if deadline <= now)
 
         def fire():
             workflow.refresh_timers()
@@ -88,8 +100,7 @@ def _fire_case_timers(case_id: int, now: datetime) -> bool:
 
         run_engine(fire)
         audit.record("timer_fired", case_id=case.id, data={"timers": due})
-        save_case(case, workflow, actor_id=None)
-        sync_tasks(case, workflow, actor_id=None)
+        store(case, workflow, unit, actor_id=None)
     return True
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from engine.db import db
 from engine.errors import DeployError
 from engine.models import ProcessVersion
-from engine.org import get_user
+from engine.org import get_actor
 from engine.results import DeployResult
 from engine.specs import parse_sources
 from engine.transaction import transaction
@@ -22,7 +22,7 @@ def deploy(*, sources: dict[str, str], username: str | None = None) -> list[Depl
     parsed = parse_sources(sources)
     results = []
     with transaction():
-        deployer = get_user(username) if username else None
+        deployer = get_actor(username) if username else None
         for process in parsed:
             digest = process.content_hash
             existing = db.session.scalar(select(ProcessVersion).where(

@@ -57,7 +57,7 @@ class ProcessVersion(db.Model):
     version: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
     # {filename: XML} of the BPMN and DMN files the process needs, called processes included.
-    sources: Mapped[dict] = mapped_column(JSON)
+    sources: Mapped[dict] = mapped_column(JSON, deferred=True)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -78,7 +78,8 @@ class Case(db.Model):
     # The location's agency path, so supervisors' subtree queries need no join.
     jurisdiction_path: Mapped[str] = mapped_column(String(500), index=True)
     # SpiffWorkflow state as JSON, the spec stored by reference to the process version.
-    state: Mapped[str] = mapped_column(Text)
+    # Deferred: a command whose workflow is cached in memory never reads it.
+    state: Mapped[str] = mapped_column(Text, deferred=True)
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
@@ -123,10 +124,14 @@ class Task(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     case: Mapped[Case] = relationship()
     candidate_agency: Mapped[Agency | None] = relationship()
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
+
+    # Two people claiming or completing one task: the second UPDATE finds another version and fails.
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
 
 class AuditEvent(db.Model):

@@ -1,12 +1,60 @@
-"""The agency tree: locations, the candidate agency of a lane, and who may act on a task."""
+"""The agency tree: actors, locations, the candidate agency of a lane, and who may act on a task.
 
-from sqlalchemy import select
+These lookups run inside every command, so they are prebuilt Core statements, not ORM queries.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, or_, select
 
 from engine.db import db
 from engine.errors import InvalidInputError, NotFoundError, PermissionDeniedError
-from engine.models import Agency, Task, User
+from engine.models import Agency, User
 
 LOCATION_LEVELS = ("community", "grid")
+AGENCY = Agency.__table__
+USER = User.__table__
+_PARENT = AGENCY.alias("parent")
+
+
+@dataclass(frozen=True)
+class AgencyRef:
+    id: int
+    code: str
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    username: str
+    roles: frozenset[str]
+    agency_id: int
+    agency_name: str
+    agency_path: str
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+_ACTOR = (
+    select(USER.c.id, USER.c.username, USER.c.roles, USER.c.agency_id, AGENCY.c.name, AGENCY.c.path)
+    .join(AGENCY, USER.c.agency_id == AGENCY.c.id)
+    .where(USER.c.username == bindparam("username"), USER.c.active.is_(True))
+)
+_AGENCY_BY_CODE = select(AGENCY.c.id, AGENCY.c.code, AGENCY.c.name, AGENCY.c.path, AGENCY.c.level).where(
+    AGENCY.c.code == bindparam("code"))
+_CHAIN = bindparam("chain", expanding=True)
+_CANDIDATES = (
+    select(AGENCY.c.id, AGENCY.c.code, AGENCY.c.name, AGENCY.c.path, _PARENT.c.code.label("parent_code"))
+    .select_from(AGENCY.outerjoin(_PARENT, AGENCY.c.parent_id == _PARENT.c.id))
+    .where(AGENCY.c.kind == bindparam("kind"), or_(AGENCY.c.code.in_(_CHAIN), _PARENT.c.code.in_(_CHAIN)))
+)
+_CROSS_AREA = (
+    select(AGENCY.c.id, AGENCY.c.code, AGENCY.c.name, AGENCY.c.path)
+    .where(AGENCY.c.kind == bindparam("kind"), AGENCY.c.cross_area.is_(True)).order_by(AGENCY.c.id).limit(1)
+)
 
 
 def agency_path(parent: Agency | None, code: str) -> str:
@@ -18,71 +66,71 @@ def ancestor_codes(path: str) -> list[str]:
     return list(reversed([code for code in path.split("/") if code]))
 
 
-def resolve_location(code: str | None) -> Agency:
+def get_actor(username: str) -> Actor:
+    """Return the active user acting in a command, with their agency."""
+    row = db.session.execute(_ACTOR, {"username": username}).first()
+    if row is None:
+        raise NotFoundError(f"user {username!r} does not exist or is disabled")
+    return Actor(row.id, row.username, frozenset(row.roles.split(",")), row.agency_id, row.name, row.path)
+
+
+def resolve_location(code: str | None) -> AgencyRef:
     """Return the grid or community a case's location code names."""
     if not code:
         raise InvalidInputError("location is required: give the code of a grid or community",
                                 details={"location": ["required"]})
-    agency = db.session.scalar(select(Agency).where(Agency.code == code))
-    if agency is None or agency.level not in LOCATION_LEVELS:
+    row = db.session.execute(_AGENCY_BY_CODE, {"code": code}).first()
+    if row is None or row.level not in LOCATION_LEVELS:
         raise InvalidInputError(f"location {code!r} is not the code of a grid or community",
                                 details={"location": ["unknown grid or community code"]})
-    return agency
+    return AgencyRef(row.id, row.code, row.name, row.path)
 
 
-def candidate_agency(kind: str, jurisdiction_path: str) -> Agency | None:
+def candidate_agency(kind: str, jurisdiction_path: str) -> AgencyRef | None:
     """Find the nearest agency of a kind up the location's chain, else a cross-area agency of that kind.
 
     An agency of the kind "belongs" to an ancestor when it is that ancestor or one of its direct children
     (the street squad under its street, the justice office under its district).
     """
     chain = ancestor_codes(jurisdiction_path)
-    parent_ids = select(Agency.id).where(Agency.code.in_(chain))
-    rows = db.session.scalars(
-        select(Agency).where(
-            Agency.kind == kind,
-            (Agency.code.in_(chain)) | (Agency.parent_id.in_(parent_ids)),
-        )
-    ).all()
-    depth = {code: index for index, code in enumerate(chain)}
-
-    def nearness(agency: Agency) -> int:
-        if agency.code in depth:
-            return depth[agency.code]
-        return depth[agency.parent.code] if agency.parent else len(chain)
-
+    rows = db.session.execute(_CANDIDATES, {"kind": kind, "chain": chain}).all()
     if rows:
-        return min(rows, key=nearness)
-    return db.session.scalar(
-        select(Agency).where(Agency.kind == kind, Agency.cross_area.is_(True)).order_by(Agency.id).limit(1)
-    )
+        depth = {code: index for index, code in enumerate(chain)}
+        row = min(rows, key=lambda r: depth.get(r.code, depth.get(r.parent_code, len(chain))))
+    else:
+        row = db.session.execute(_CROSS_AREA, {"kind": kind}).first()
+    return AgencyRef(row.id, row.code, row.name, row.path) if row is not None else None
 
 
-def get_user(username: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active:
-        raise NotFoundError(f"user {username!r} does not exist or is disabled")
-    return user
+class CandidateResolver:
+    """Resolve candidate agencies for one command, asking the database once per kind and place."""
+
+    def __init__(self):
+        self._known: dict[tuple[str, str], AgencyRef | None] = {}
+
+    def resolve(self, kind: str, jurisdiction_path: str) -> AgencyRef | None:
+        key = (kind, jurisdiction_path)
+        if key not in self._known:
+            self._known[key] = candidate_agency(kind, jurisdiction_path)
+        return self._known[key]
 
 
-def is_within(agency_path_: str, supervisor_path: str) -> bool:
-    return agency_path_.startswith(supervisor_path)
+def is_within(path: str, ancestor_path: str) -> bool:
+    return path.startswith(ancestor_path)
 
 
-def can_act_on(user: User, task: Task) -> bool:
+def can_act_on(actor: Actor, task) -> bool:
     """Staff act on their own agency's tasks; supervisors also on the agencies below theirs."""
-    agency = task.candidate_agency
-    if agency is not None and agency.id == user.agency_id:
+    if task.candidate_agency_id is not None and task.candidate_agency_id == actor.agency_id:
         return True
     # A task no agency covers falls to the supervisors above the case's location.
-    path = agency.path if agency is not None else task.case.jurisdiction_path
-    return user.has_role("supervisor") and is_within(path, user.agency.path)
+    path = task.agency_path if task.candidate_agency_id is not None else task.jurisdiction_path
+    return actor.has_role("supervisor") and is_within(path, actor.agency_path)
 
 
-def require_can_act(user: User, task: Task) -> None:
-    if not can_act_on(user, task):
-        owner = task.candidate_agency.name if task.candidate_agency else "no agency"
+def require_can_act(actor: Actor, task) -> None:
+    if not can_act_on(actor, task):
         raise PermissionDeniedError(
-            f"user {user.username!r} ({user.agency.name}) may not act on task {task.id}: "
-            f"it belongs to {owner}"
+            f"user {actor.username!r} ({actor.agency_name}) may not act on task {task.id}: "
+            f"it belongs to {task.agency_name or 'no agency'}"
         )

@@ -3,7 +3,7 @@
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from engine.models import AuditEvent, Case, ProcessVersion, Task
+from engine.models import AuditEvent, ProcessVersion
 
 
 @dataclass(frozen=True)
@@ -68,13 +68,12 @@ class DeployResult:
     created: bool  # False when identical content was already deployed
 
 
-def task_view(row: Task) -> TaskView:
-    agency = row.candidate_agency
+def task_view(row) -> TaskView:
+    """Build a task view from a row of case_store.TASKS (the task with its agency and claimant)."""
     return TaskView(
         id=row.id, case_id=row.case_id, bpmn_id=row.bpmn_id, name=row.name, lane=row.lane,
-        agency_code=agency.code if agency else None, agency_name=agency.name if agency else None,
-        status=row.status, claimed_by=row.claimed_by.username if row.claimed_by else None, form=row.form,
-        stage=row.stage, returnable=row.returnable, created_at=row.created_at, due_at=row.due_at,
+        agency_code=row.agency_code, agency_name=row.agency_name, status=row.status, claimed_by=row.claimed_by,
+        form=row.form, stage=row.stage, returnable=row.returnable, created_at=row.created_at, due_at=row.due_at,
         completed_at=row.completed_at,
     )
 
@@ -84,12 +83,13 @@ def event_view(row: AuditEvent, usernames: dict[int, str]) -> EventView:
                      task_id=row.task_id, data=row.data)
 
 
-def case_view(case: Case, open_tasks: list[Task], events: list[EventView] | None = None) -> CaseView:
+def case_view(case, open_tasks: list, events: list[EventView] | None = None) -> CaseView:
+    """Build a case view from a row of case_store's case query and its active task rows."""
     return CaseView(
-        id=case.id, process_id=case.process_id, process_version=case.process_version.version,
-        title=case.title, status=case.status, location=case.location.code, created_at=case.created_at,
-        completed_at=case.completed_at, open_tasks=[task_view(row) for row in open_tasks],
-        events=events or [],
+        id=case.id, process_id=case.process_id, process_version=case.process_version, title=case.title,
+        status=case.status, location=case.jurisdiction_path.rstrip("/").rsplit("/", 1)[-1],
+        created_at=case.created_at, completed_at=case.completed_at,
+        open_tasks=[task_view(row) for row in open_tasks], events=events or [],
     )
 
 

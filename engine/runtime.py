@@ -1,31 +1,40 @@
-"""Run a case's workflow: load it, let the engine work, save it, and mirror its user tasks."""
+"""Run a case's workflow: get it, let the engine work, store it, and mirror its user tasks."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
+from functools import partial
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import Row
 
-from engine import audit
-from engine.db import db, utcnow
+from engine import audit, case_store
+from engine.db import utcnow
 from engine.deadlines import due_at
 from engine.errors import ProcessError
-from engine.models import ACTIVE_TASK_STATUSES, Case, ProcessVersion, Task
-from engine.org import candidate_agency
+from engine.org import CandidateResolver
+from engine.results import CaseView, case_view
 from engine.scripting import ServiceCallError
 from engine.serialization import dump_workflow, load_workflow
 from engine.specs import ParsedProcess, spec_for_version
+from engine.transaction import Unit
+from engine.workflow_cache import WORKFLOWS
 from processes.agency_kinds import kind_for_lane
 
 
-def parsed_version(version: ProcessVersion) -> ParsedProcess:
-    return spec_for_version(version.id, version.content_hash, version.process_id, version.sources)
+def parsed_version(version_id: int, content_hash: str, process_id: str) -> ParsedProcess:
+    return spec_for_version(version_id, content_hash, process_id, lambda: case_store.load_sources(version_id))
 
 
-def load_case_workflow(case: Case) -> BpmnWorkflow:
-    return load_workflow(case.state, parsed_version(case.process_version))
+def checkout_workflow(case: Row) -> BpmnWorkflow:
+    """Return the case's workflow: from memory when it holds this version, else from the database."""
+    cached = WORKFLOWS.take(case.id, case.version)
+    if cached is not None:
+        return cached
+    parsed = parsed_version(case.process_version_id, case.content_hash, case.process_id)
+    return load_workflow(case_store.load_state(case.id), parsed)
 
 
 def run_engine(step: Callable[[], object]) -> None:
@@ -40,59 +49,73 @@ def run_engine(step: Callable[[], object]) -> None:
         raise ProcessError(f"the process failed: {error}") from None
 
 
-def _next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
-    deadlines = []
+def timer_deadlines(workflow: BpmnWorkflow) -> dict[str, datetime]:
+    """Map each waiting timer's name to its deadline."""
+    deadlines = {}
     for event in workflow.waiting_events():
         if "Timer" in event.event_type and event.value:
             try:
-                deadlines.append(datetime.fromisoformat(event.value))
+                deadlines[event.name] = datetime.fromisoformat(event.value)
             except (TypeError, ValueError):
                 continue
-    return min(deadlines, default=None)
+    return deadlines
 
 
-def save_case(case: Case, workflow: BpmnWorkflow, *, actor_id: int | None) -> None:
-    """Store the workflow state and the columns queries need; note the end of the case."""
-    case.state = dump_workflow(workflow)
-    case.next_timer_at = _next_timer_at(workflow)
-    case.updated_at = utcnow()
-    if workflow.is_completed() and case.status == "running":
-        case.status = "completed"
-        case.completed_at = utcnow()
-        audit.record("case_completed", case_id=case.id, actor_id=actor_id)
+def case_state(workflow: BpmnWorkflow, *, status: str, completed_at: datetime | None) -> dict:
+    """Return the case columns that follow from its workflow: state, next timer, status, end time."""
+    now = utcnow()
+    if workflow.is_completed() and status == "running":
+        status, completed_at = "completed", now
+    return {"state": dump_workflow(workflow), "next_timer_at": min(timer_deadlines(workflow).values(), default=None),
+            "status": status, "completed_at": completed_at, "updated_at": now}
 
 
-def _new_task_row(case: Case, spiff_task, now: datetime) -> Task:
+def _task_values(case_id: int, jurisdiction_path: str, spiff_task, now: datetime,
+                 resolver: CandidateResolver) -> dict:
     spec = spiff_task.task_spec
     properties = getattr(spec, "extensions", {}).get("properties", {})
     kind = kind_for_lane(spec.lane)
-    agency = candidate_agency(kind.code, case.jurisdiction_path) if kind else None
-    return Task(
-        case_id=case.id, spiff_task_id=str(spiff_task.id), bpmn_id=spec.bpmn_id,
-        name=spec.bpmn_name or spec.bpmn_id, lane=spec.lane, agency_kind=kind.code if kind else None,
-        candidate_agency_id=agency.id if agency else None, form=properties.get("form"),
-        stage=properties.get("stage"), returnable=properties.get("returnable") == "true",
-        status="open", created_at=now, due_at=due_at(properties.get("deadline"), now),
-    )
+    agency = resolver.resolve(kind.code, jurisdiction_path) if kind else None
+    return {
+        "case_id": case_id, "spiff_task_id": str(spiff_task.id), "bpmn_id": spec.bpmn_id,
+        "name": spec.bpmn_name or spec.bpmn_id, "lane": spec.lane, "agency_kind": kind.code if kind else None,
+        "candidate_agency_id": agency.id if agency else None, "form": properties.get("form"),
+        "stage": properties.get("stage"), "returnable": properties.get("returnable") == "true",
+        "status": "open", "created_at": now, "due_at": due_at(properties.get("deadline"), now),
+        "agency_code": agency.code if agency else None,
+    }
 
 
-def sync_tasks(case: Case, workflow: BpmnWorkflow, *, actor_id: int | None) -> None:
-    """Mirror the workflow's READY user tasks into task rows; cancel rows whose task went away."""
+def sync_tasks(case_id: int, jurisdiction_path: str, workflow: BpmnWorkflow, *, actor_id: int | None,
+               new: bool = False) -> list[Row]:
+    """Mirror the READY user tasks into task rows, cancel rows whose task went away; return the active rows."""
     now = utcnow()
     ready = {str(task.id): task for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
-    active = db.session.scalars(
-        select(Task).where(Task.case_id == case.id, Task.status.in_(ACTIVE_TASK_STATUSES))
-    ).all()
+    active = [] if new else case_store.active_tasks(case_id)
     for row in active:
-        if row.spiff_task_id not in ready:
-            # An interrupting event (a boundary timer, an end of the case) took the task away.
-            row.status = "cancelled"
-            row.completed_at = now
-            audit.record("cancelled", case_id=case.id, task_id=row.id, actor_id=actor_id)
+        if row.spiff_task_id not in ready:  # an interrupting event (a boundary timer) took the task away
+            case_store.update_task(row, status="cancelled", completed_at=now)
+            audit.record("cancelled", case_id=case_id, task_id=row.id, actor_id=actor_id)
     known = {row.spiff_task_id for row in active}
-    new_rows = [_new_task_row(case, task, now) for sid, task in ready.items() if sid not in known]
-    db.session.add_all(new_rows)
-    db.session.flush()
-    for row in new_rows:
-        audit.record("task_created", case_id=case.id, task_id=row.id, actor_id=actor_id,
-                     data={"bpmn_id": row.bpmn_id, "agency_id": row.candidate_agency_id})
+    resolver = CandidateResolver()
+    created = [_task_values(case_id, jurisdiction_path, task, now, resolver)
+               for spiff_id, task in ready.items() if spiff_id not in known]
+    agencies = [values.pop("agency_code") for values in created]
+    for task_id, values, agency in zip(case_store.insert_tasks(created), created, agencies, strict=True):
+        audit.record("task_created", case_id=case_id, task_id=task_id, actor_id=actor_id,
+                     data={"bpmn_id": values["bpmn_id"], "agency": agency})
+    return case_store.active_tasks(case_id) if ready else []
+
+
+def store(case: Row, workflow: BpmnWorkflow, unit: Unit, *, actor_id: int | None) -> CaseView:
+    """Save an existing case's workflow and task rows in this command; return the case as saved.
+
+    After the commit the workflow is kept in memory for the case's next command.
+    """
+    values = case_state(workflow, status=case.status, completed_at=case.completed_at)
+    version = case_store.update_case(case, **values)
+    rows = sync_tasks(case.id, case.jurisdiction_path, workflow, actor_id=actor_id)
+    if values["status"] == "completed" and case.status == "running":
+        audit.record("case_completed", case_id=case.id, actor_id=actor_id)
+    unit.after_commit(partial(WORKFLOWS.put, case.id, version, workflow))
+    return replace(case_view(case, rows), status=values["status"], completed_at=values["completed_at"])

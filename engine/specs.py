@@ -2,6 +2,7 @@
 
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -121,13 +122,13 @@ _cache_lock = threading.Lock()
 
 
 def spec_for_version(version_id: int, content_hash: str, process_id: str,
-                     sources: dict[str, str]) -> ParsedProcess:
-    """Return the parsed spec of a stored process version, parsing it once per process lifetime."""
+                     sources: Callable[[], dict[str, str]]) -> ParsedProcess:
+    """Return the parsed spec of a stored process version; its sources are read and parsed only once."""
     # The hash is part of the key so that a reset database reusing an id never gets another spec.
     key = (version_id, content_hash)
     parsed = _cache.get(key)
     if parsed is None:
-        parsed = next(p for p in parse_sources(sources) if p.process_id == process_id)
+        parsed = next(p for p in parse_sources(sources()) if p.process_id == process_id)
         with _cache_lock:
             parsed = _cache.setdefault(key, parsed)
     return parsed

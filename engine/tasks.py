@@ -1,76 +1,62 @@
 """Commands on tasks: claim, unclaim, complete and return."""
 
+from dataclasses import replace
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import update
+from sqlalchemy import Row
 
-from engine import audit
-from engine.db import db, utcnow
-from engine.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
-from engine.models import Case, Task, User
-from engine.org import get_user, is_within, require_can_act
-from engine.queries import get_case
+from engine import audit, case_store
+from engine.db import utcnow
+from engine.errors import ConflictError, InvalidInputError, PermissionDeniedError
+from engine.org import Actor, get_actor, is_within, require_can_act
 from engine.results import CaseView, TaskView, task_view
-from engine.runtime import load_case_workflow, run_engine, save_case, sync_tasks
+from engine.runtime import checkout_workflow, run_engine, store
 from engine.scripting import reserved_names
-from engine.transaction import transaction
+from engine.transaction import Unit, transaction
 from processes.forms import form_errors
 
 ENGINE_KEYS = {"returned", "return_reason"}
 
 
-def _load_task(task_id: int) -> Task:
-    task = db.session.get(Task, task_id)
-    if task is None:
-        raise NotFoundError(f"task {task_id} does not exist")
-    return task
-
-
-def _require_open_for(task: Task, user: User) -> None:
+def _require_open_for(task: Row, actor: Actor) -> None:
     if task.status not in ("open", "claimed"):
         raise ConflictError(f"task {task.id} is already {task.status}")
-    if task.status == "claimed" and task.claimed_by_id != user.id:
-        raise ConflictError(f"task {task.id} is claimed by {task.claimed_by.username}; they must unclaim it first")
+    if task.status == "claimed" and task.claimed_by_id != actor.id:
+        raise ConflictError(f"task {task.id} is claimed by {task.claimed_by}; they must unclaim it first")
 
 
 def claim_task(*, task_id: int, username: str) -> TaskView:
     """Sign for a task: it becomes the user's own until completed or unclaimed."""
     with transaction():
-        user, task = get_user(username), _load_task(task_id)
-        require_can_act(user, task)
-        if task.status == "claimed" and task.claimed_by_id == user.id:
+        actor, task = get_actor(username), case_store.load_task(task_id)
+        require_can_act(actor, task)
+        if task.status == "claimed" and task.claimed_by_id == actor.id:
             return task_view(task)
-        _require_open_for(task, user)
-        claimed = db.session.execute(
-            update(Task).where(Task.id == task.id, Task.status == "open")
-            .values(status="claimed", claimed_by_id=user.id, claimed_at=utcnow())
-        ).rowcount
-        if claimed != 1:
-            raise ConflictError(f"task {task.id} was claimed by someone else just now")
-        audit.record("claimed", case_id=task.case_id, task_id=task.id, actor_id=user.id)
-    db.session.refresh(task)
-    return task_view(task)
+        _require_open_for(task, actor)
+        case_store.update_task(task, status="claimed", claimed_by_id=actor.id, claimed_at=utcnow())
+        audit.record("claimed", case_id=task.case_id, task_id=task.id, actor_id=actor.id)
+        return replace(task_view(task), status="claimed", claimed_by=actor.username)
 
 
 def unclaim_task(*, task_id: int, username: str) -> TaskView:
     """Give a claimed task back to its agency's queue (the claimant, or a supervisor above)."""
     with transaction():
-        user, task = get_user(username), _load_task(task_id)
+        actor, task = get_actor(username), case_store.load_task(task_id)
         if task.status != "claimed":
             raise ConflictError(f"task {task.id} is {task.status}, not claimed")
-        supervises = user.has_role("supervisor") and task.candidate_agency is not None and is_within(
-            task.candidate_agency.path, user.agency.path)
-        if task.claimed_by_id != user.id and not supervises:
+        supervises = actor.has_role("supervisor") and task.agency_path is not None and is_within(
+            task.agency_path, actor.agency_path)
+        if task.claimed_by_id != actor.id and not supervises:
             raise PermissionDeniedError(
-                f"task {task.id} is claimed by {task.claimed_by.username}; only they or a supervisor "
+                f"task {task.id} is claimed by {task.claimed_by}; only they or a supervisor "
                 "above the agency can unclaim it")
-        task.status, task.claimed_by_id, task.claimed_at = "open", None, None
-        audit.record("unclaimed", case_id=task.case_id, task_id=task.id, actor_id=user.id)
-    return task_view(task)
+        case_store.update_task(task, status="open", claimed_by_id=None, claimed_at=None)
+        audit.record("unclaimed", case_id=task.case_id, task_id=task.id, actor_id=actor.id)
+        return replace(task_view(task), status="open", claimed_by=None)
 
 
-def _validate_form(task: Task, data: dict) -> None:
+def _validate_form(task: Row, data: dict) -> None:
     if not isinstance(data, dict):
         raise InvalidInputError("form data must be a JSON object")
     misused = (reserved_names() | ENGINE_KEYS) & set(data)
@@ -82,11 +68,11 @@ def _validate_form(task: Task, data: dict) -> None:
         raise InvalidInputError(f"the form of task {task.id} ({task.name}) has errors", details=errors)
 
 
-def _finish(task: Task, user: User, data: dict, *, outcome: str) -> int:
-    require_can_act(user, task)
-    _require_open_for(task, user)
-    case = db.session.get(Case, task.case_id)
-    workflow = load_case_workflow(case)
+def _finish(unit: Unit, task: Row, actor: Actor, data: dict, *, outcome: str) -> CaseView:
+    require_can_act(actor, task)
+    _require_open_for(task, actor)
+    case = case_store.load_case(task.case_id)
+    workflow = checkout_workflow(case)
     spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
     if spiff_task.state != TaskState.READY:
         raise ConflictError(f"task {task.id} is no longer waiting; reload the case")
@@ -98,35 +84,29 @@ def _finish(task: Task, user: User, data: dict, *, outcome: str) -> int:
 
     run_engine(advance)
     now = utcnow()
-    task.status, task.completed_at, task.completed_by_id = outcome, now, user.id
-    if task.claimed_by_id is None:
-        task.claimed_by_id, task.claimed_at = user.id, now
-    audit.record(outcome, case_id=case.id, task_id=task.id, actor_id=user.id, data=data)
-    save_case(case, workflow, actor_id=user.id)
-    sync_tasks(case, workflow, actor_id=user.id)
-    return case.id
+    case_store.update_task(task, status=outcome, completed_at=now, completed_by_id=actor.id,
+                           claimed_by_id=task.claimed_by_id or actor.id, claimed_at=task.claimed_at or now)
+    audit.record(outcome, case_id=case.id, task_id=task.id, actor_id=actor.id, data=data)
+    return store(case, workflow, unit, actor_id=actor.id)
 
 
 def complete_task(*, task_id: int, username: str, data: dict) -> CaseView:
     """Complete a task with its form data and run the case on until people or events are needed."""
-    with transaction():
-        user, task = get_user(username), _load_task(task_id)
+    with transaction() as unit:
+        actor, task = get_actor(username), case_store.load_task(task_id)
         _validate_form(task, data)
         payload = {**data, "returned": False} if task.returnable else dict(data)
-        case_id = _finish(task, user, payload, outcome="completed")
-    return get_case(case_id)
+        return _finish(unit, task, actor, payload, outcome="completed")
 
 
 def return_task(*, task_id: int, username: str, reason: str) -> CaseView:
     """Send a misrouted task back with a reason; the process decides where it goes next."""
     reason = (reason or "").strip()
-    with transaction():
-        user, task = get_user(username), _load_task(task_id)
+    with transaction() as unit:
+        actor, task = get_actor(username), case_store.load_task(task_id)
         if not reason:
             raise InvalidInputError("a return needs a reason", details={"reason": ["required"]})
         if not task.returnable:
             raise InvalidInputError(f"task {task.id} ({task.name}) cannot be returned: its process does not "
                                     "handle returns at this step")
-        case_id = _finish(task, user, {"returned": True, "return_reason": reason}, outcome="returned")
-    return get_case(case_id)
-
+        return _finish(unit, task, actor, {"returned": True, "return_reason": reason}, outcome="returned")

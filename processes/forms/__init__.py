@@ -32,9 +32,14 @@ def start_form_name(process_id: str) -> str:
     return f"{process_id}_start"
 
 
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(load_form(name))
+
+
 def form_errors(name: str, data: dict) -> dict[str, list[str]]:
     """Validate data against a form; return the errors by field ("" for the whole form)."""
-    validator = Draft202012Validator(load_form(name))
+    validator = _validator(name)
     errors: dict[str, list[str]] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
         field = ".".join(str(part) for part in error.path)

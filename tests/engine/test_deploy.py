@@ -96,6 +96,6 @@ def test_read_sources_refuses_missing_paths_and_duplicate_names(tmp_path):
 
 def test_a_stored_version_is_parsed_once(demo):
     version = db.session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == "diversion"))
-    first = spec_for_version(version.id, version.content_hash, version.process_id, version.sources)
-    again = spec_for_version(version.id, version.content_hash, version.process_id, version.sources)
+    first = spec_for_version(version.id, version.content_hash, version.process_id, lambda: version.sources)
+    again = spec_for_version(version.id, version.content_hash, version.process_id, dict)
     assert first is again and first.spec.name == "diversion"

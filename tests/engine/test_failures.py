@@ -1,11 +1,12 @@
 """A command that fails part-way leaves the database exactly as it was."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from engine import ConflictError, ProcessError, claim_task, complete_task, deploy, start_case
 from engine.db import db, utcnow
 from engine.models import AuditEvent, Case, Task
+from engine.scripting import SCRIPT_ENGINE
 from tests.engine import samples
 
 LOCATION = {"location": "sjm-duntou-g1"}
@@ -56,15 +57,17 @@ def test_a_case_that_fails_while_starting_is_not_created(demo):
     assert (count(Case), count(AuditEvent)) == (cases, events)
 
 
-def test_a_stale_case_version_is_refused(demo):
-    case = start_case(process_id="diversion", data={"category": "noise", "description": "噪音", **LOCATION})
-    task = case.open_tasks[0]
-    row = db.session.get(Case, case.id)
-    # Another process saves the case between this session's read and its write.
-    with db.engine.begin() as other:
-        other.execute(Case.__table__.update().where(Case.id == case.id).values(version=row.version + 1,
-                                                                                   updated_at=utcnow()))
-    with pytest.raises(ConflictError, match="changed by someone else"):
-        complete_task(task_id=task.id, username="city-dispatcher", data={"city_dispatch_note": "转"})
-    db.session.expire_all()
-    assert db.session.get(Task, task.id).status == "open"
+def test_a_case_saved_elsewhere_while_a_command_runs_is_refused(demo, monkeypatch):
+    def another_server_saves_the_case():
+        with db.engine.begin() as other:
+            other.execute(update(Case).values(version=Case.version + 1, updated_at=utcnow()))
+
+    monkeypatch.setitem(SCRIPT_ENGINE.environment.globals, "meanwhile", another_server_saves_the_case)
+    deploy(sources={"race.bpmn": samples.sample_bpmn(script="meanwhile()")})
+    task = start_case(process_id="sample_referral", data=LOCATION).open_tasks[0]
+    claim_task(task_id=task.id, username="sjm-duntou")
+
+    with pytest.raises(ConflictError, match="someone else changed this case"):
+        complete_task(task_id=task.id, username="sjm-duntou", data={})
+    assert db.session.get(Task, task.id).status == "claimed"
+    assert count(AuditEvent) == 3  # case started, task created, claimed: nothing from the failed command

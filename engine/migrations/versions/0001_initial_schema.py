@@ -115,6 +115,7 @@ def upgrade():
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('completed_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['candidate_agency_id'], ['agency.id'], name=op.f('fk_task_candidate_agency_id_agency')),
     sa.ForeignKeyConstraint(['case_id'], ['case_record.id'], name=op.f('fk_task_case_id_case_record')),
     sa.ForeignKeyConstraint(['claimed_by_id'], ['app_user.id'], name=op.f('fk_task_claimed_by_id_app_user')),

@@ -1,0 +1,107 @@
+"""Reading and writing case and task rows inside a command, with optimistic version checks.
+
+Commands run these prebuilt Core statements instead of ORM queries: they are the hot path of every
+claim and completion, and the ORM's unit of work would cost more than the engine itself.
+"""
+
+from sqlalchemy import Row, bindparam, insert, select, update
+
+from engine.db import db
+from engine.errors import ConflictError, NotFoundError
+from engine.models import ACTIVE_TASK_STATUSES, Agency, Case, ProcessVersion, Task, User
+
+CASE = Case.__table__
+TASK = Task.__table__
+VERSION = ProcessVersion.__table__
+_AGENCY = Agency.__table__
+_CLAIMANT = User.__table__.alias("claimant")
+STALE_MESSAGE = "someone else changed this case or task at the same time; reload it and try again"
+
+_CASE_COLUMNS = [column for column in CASE.c if column.name != "state"]
+_CASES = select(*_CASE_COLUMNS, VERSION.c.version.label("process_version"), VERSION.c.content_hash,
+                VERSION.c.name.label("process_name")).join(VERSION, CASE.c.process_version_id == VERSION.c.id)
+_CASE_BY_ID = _CASES.where(CASE.c.id == bindparam("case_id"))
+_DUE_CASE = _CASE_BY_ID.where(CASE.c.status == "running", CASE.c.next_timer_at <= bindparam("now")).with_for_update(
+    skip_locked=True, of=CASE)
+_CASE_STATE = select(CASE.c.state).where(CASE.c.id == bindparam("case_id"))
+_VERSION_SOURCES = select(VERSION.c.sources).where(VERSION.c.id == bindparam("version_id"))
+
+TASKS = (
+    select(TASK, _AGENCY.c.code.label("agency_code"), _AGENCY.c.name.label("agency_name"),
+           _AGENCY.c.path.label("agency_path"), _CLAIMANT.c.username.label("claimed_by"),
+           CASE.c.jurisdiction_path)
+    .select_from(TASK.join(CASE, TASK.c.case_id == CASE.c.id)
+                 .outerjoin(_AGENCY, TASK.c.candidate_agency_id == _AGENCY.c.id)
+                 .outerjoin(_CLAIMANT, TASK.c.claimed_by_id == _CLAIMANT.c.id))
+)
+_TASK_BY_ID = TASKS.where(TASK.c.id == bindparam("task_id"))
+_ACTIVE_TASKS = TASKS.where(TASK.c.case_id == bindparam("case_id"),
+                            TASK.c.status.in_(ACTIVE_TASK_STATUSES)).order_by(TASK.c.id)
+_CASE_FIELDS = ("state", "next_timer_at", "status", "completed_at", "updated_at")
+_UPDATE_CASE = (
+    update(CASE).where(CASE.c.id == bindparam("case_id"), CASE.c.version == bindparam("old_version"))
+    .values(version=CASE.c.version + 1, **{name: bindparam(f"new_{name}") for name in _CASE_FIELDS})
+)
+_TASK_FIELDS = ("status", "claimed_by_id", "claimed_at", "completed_at", "completed_by_id")
+_UPDATE_TASK = (
+    update(TASK).where(TASK.c.id == bindparam("task_id"), TASK.c.version == bindparam("old_version"))
+    .values(version=TASK.c.version + 1, **{name: bindparam(f"new_{name}") for name in _TASK_FIELDS})
+)
+_INSERT_CASE = insert(CASE).returning(CASE.c.id)
+_INSERT_TASKS = insert(TASK).returning(TASK.c.id, sort_by_parameter_order=True)
+
+
+def load_case(case_id: int, *, due_at=None) -> Row:
+    """Return a case row (without its state) and its process version; with due_at, lock it if due."""
+    if due_at is not None:
+        return db.session.execute(_DUE_CASE, {"case_id": case_id, "now": due_at}).first()
+    row = db.session.execute(_CASE_BY_ID, {"case_id": case_id}).first()
+    if row is None:
+        raise NotFoundError(f"case {case_id} does not exist")
+    return row
+
+
+def load_state(case_id: int) -> str:
+    return db.session.execute(_CASE_STATE, {"case_id": case_id}).scalar_one()
+
+
+def load_sources(version_id: int) -> dict[str, str]:
+    return db.session.execute(_VERSION_SOURCES, {"version_id": version_id}).scalar_one()
+
+
+def insert_case(values: dict) -> int:
+    return db.session.execute(_INSERT_CASE, {**values, "version": 1}).scalar_one()
+
+
+def update_case(case: Row, **values) -> int:
+    """Save a case's state if nobody saved it since it was read; return its new version."""
+    params = {f"new_{name}": values[name] for name in _CASE_FIELDS}
+    result = db.session.execute(_UPDATE_CASE, {**params, "case_id": case.id, "old_version": case.version})
+    if result.rowcount != 1:
+        raise ConflictError(STALE_MESSAGE)
+    return case.version + 1
+
+
+def load_task(task_id: int) -> Row:
+    row = db.session.execute(_TASK_BY_ID, {"task_id": task_id}).first()
+    if row is None:
+        raise NotFoundError(f"task {task_id} does not exist")
+    return row
+
+
+def active_tasks(case_id: int) -> list[Row]:
+    return list(db.session.execute(_ACTIVE_TASKS, {"case_id": case_id}))
+
+
+def update_task(task: Row, **changes) -> None:
+    """Save changes to a task's status and people if nobody changed it since it was read."""
+    params = {f"new_{name}": changes.get(name, getattr(task, name)) for name in _TASK_FIELDS}
+    result = db.session.execute(_UPDATE_TASK, {**params, "task_id": task.id, "old_version": task.version})
+    if result.rowcount != 1:
+        raise ConflictError(STALE_MESSAGE)
+
+
+def insert_tasks(rows: list[dict]) -> list[int]:
+    if not rows:
+        return []
+    return list(db.session.execute(_INSERT_TASKS, [{**row, "version": 1} for row in rows]).scalars())
