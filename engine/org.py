@@ -5,7 +5,7 @@ These lookups run inside every command, so they are prebuilt Core statements, no
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 
 from engine.db import db
 from engine.errors import InvalidInputError, NotFoundError, PermissionDeniedError
@@ -45,11 +45,17 @@ _ACTOR = (
 )
 _AGENCY_BY_CODE = select(AGENCY.c.id, AGENCY.c.code, AGENCY.c.name, AGENCY.c.path, AGENCY.c.level).where(
     AGENCY.c.code == bindparam("code"))
-_CHAIN = bindparam("chain", expanding=True)
-_CANDIDATES = (
-    select(AGENCY.c.id, AGENCY.c.code, AGENCY.c.name, AGENCY.c.path, _PARENT.c.code.label("parent_code"))
+# An agency is in the location's chain when its path is a prefix of the location's path.
+_IN_CHAIN = func.substr(bindparam("path"), 1, func.length(AGENCY.c.path)) == AGENCY.c.path
+_PARENT_IN_CHAIN = func.substr(bindparam("path"), 1, func.length(_PARENT.c.path)) == _PARENT.c.path
+# The nearest candidate is the one whose anchor (itself, or its parent) has the longest path.
+_CANDIDATE = (
+    select(AGENCY.c.id, AGENCY.c.code, AGENCY.c.name, AGENCY.c.path)
     .select_from(AGENCY.outerjoin(_PARENT, AGENCY.c.parent_id == _PARENT.c.id))
-    .where(AGENCY.c.kind == bindparam("kind"), or_(AGENCY.c.code.in_(_CHAIN), _PARENT.c.code.in_(_CHAIN)))
+    .where(AGENCY.c.kind == bindparam("kind"), or_(_IN_CHAIN, _PARENT_IN_CHAIN))
+    .order_by(case((_IN_CHAIN, func.length(AGENCY.c.path)), else_=func.length(_PARENT.c.path)).desc(),
+              AGENCY.c.id)
+    .limit(1)
 )
 _CROSS_AREA = (
     select(AGENCY.c.id, AGENCY.c.code, AGENCY.c.name, AGENCY.c.path)
@@ -59,11 +65,6 @@ _CROSS_AREA = (
 
 def agency_path(parent: Agency | None, code: str) -> str:
     return f"{parent.path if parent else '/'}{code}/"
-
-
-def ancestor_codes(path: str) -> list[str]:
-    """Return the codes of an agency path, nearest first."""
-    return list(reversed([code for code in path.split("/") if code]))
 
 
 def get_actor(username: str) -> Actor:
@@ -92,12 +93,8 @@ def candidate_agency(kind: str, jurisdiction_path: str) -> AgencyRef | None:
     An agency of the kind "belongs" to an ancestor when it is that ancestor or one of its direct children
     (the street squad under its street, the justice office under its district).
     """
-    chain = ancestor_codes(jurisdiction_path)
-    rows = db.session.execute(_CANDIDATES, {"kind": kind, "chain": chain}).all()
-    if rows:
-        depth = {code: index for index, code in enumerate(chain)}
-        row = min(rows, key=lambda r: depth.get(r.code, depth.get(r.parent_code, len(chain))))
-    else:
+    row = db.session.execute(_CANDIDATE, {"kind": kind, "path": jurisdiction_path}).first()
+    if row is None:
         row = db.session.execute(_CROSS_AREA, {"kind": kind}).first()
     return AgencyRef(row.id, row.code, row.name, row.path) if row is not None else None
 

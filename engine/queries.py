@@ -27,7 +27,7 @@ def get_case(case_id: int, *, with_events: bool = True) -> CaseView:
             select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)).all()
         names = _usernames(row.actor_id for row in rows)
         events = [event_view(row, names) for row in rows]
-    return case_view(case, case_store.active_tasks(case_id), events)
+    return case_view(case, [task_view(row) for row in case_store.active_tasks(case_id)], events)
 
 
 def _id_of(model, column, value: str, what: str) -> int:

@@ -83,13 +83,23 @@ def event_view(row: AuditEvent, usernames: dict[int, str]) -> EventView:
                      task_id=row.task_id, data=row.data)
 
 
-def case_view(case, open_tasks: list, events: list[EventView] | None = None) -> CaseView:
-    """Build a case view from a row of case_store's case query and its active task rows."""
+def new_task_view(task_id: int, values: dict, agency) -> TaskView:
+    """Build the view of a task row just inserted from `values`, its candidate agency known."""
+    return TaskView(
+        id=task_id, case_id=values["case_id"], bpmn_id=values["bpmn_id"], name=values["name"], lane=values["lane"],
+        agency_code=agency.code if agency else None, agency_name=agency.name if agency else None, status="open",
+        claimed_by=None, form=values["form"], stage=values["stage"], returnable=values["returnable"],
+        created_at=values["created_at"], due_at=values["due_at"], completed_at=None,
+    )
+
+
+def case_view(case, open_tasks: list[TaskView], events: list[EventView] | None = None) -> CaseView:
+    """Build a case view from a row of case_store's case query and the views of its open tasks."""
     return CaseView(
         id=case.id, process_id=case.process_id, process_version=case.process_version, title=case.title,
         status=case.status, location=case.jurisdiction_path.rstrip("/").rsplit("/", 1)[-1],
         created_at=case.created_at, completed_at=case.completed_at,
-        open_tasks=[task_view(row) for row in open_tasks], events=events or [],
+        open_tasks=sorted(open_tasks, key=lambda task: task.id), events=events or [],
     )
 
 

@@ -14,8 +14,8 @@ from engine import audit, case_store
 from engine.db import utcnow
 from engine.deadlines import due_at
 from engine.errors import ProcessError
-from engine.org import CandidateResolver
-from engine.results import CaseView, case_view
+from engine.org import AgencyRef, CandidateResolver
+from engine.results import CaseView, TaskView, case_view, new_task_view, task_view
 from engine.scripting import ServiceCallError
 from engine.serialization import dump_workflow, load_workflow
 from engine.specs import ParsedProcess, spec_for_version
@@ -70,8 +70,8 @@ def case_state(workflow: BpmnWorkflow, *, status: str, completed_at: datetime | 
             "status": status, "completed_at": completed_at, "updated_at": now}
 
 
-def _task_values(case_id: int, jurisdiction_path: str, spiff_task, now: datetime,
-                 resolver: CandidateResolver) -> dict:
+def _new_task(case_id: int, jurisdiction_path: str, spiff_task, now: datetime,
+              resolver: CandidateResolver) -> tuple[dict, AgencyRef | None]:
     spec = spiff_task.task_spec
     properties = getattr(spec, "extensions", {}).get("properties", {})
     kind = kind_for_lane(spec.lane)
@@ -82,29 +82,31 @@ def _task_values(case_id: int, jurisdiction_path: str, spiff_task, now: datetime
         "candidate_agency_id": agency.id if agency else None, "form": properties.get("form"),
         "stage": properties.get("stage"), "returnable": properties.get("returnable") == "true",
         "status": "open", "created_at": now, "due_at": due_at(properties.get("deadline"), now),
-        "agency_code": agency.code if agency else None,
-    }
+    }, agency
 
 
 def sync_tasks(case_id: int, jurisdiction_path: str, workflow: BpmnWorkflow, *, actor_id: int | None,
-               new: bool = False) -> list[Row]:
-    """Mirror the READY user tasks into task rows, cancel rows whose task went away; return the active rows."""
+               new: bool = False) -> list[TaskView]:
+    """Mirror the READY user tasks into task rows, cancel rows whose task went away; return the open ones."""
     now = utcnow()
     ready = {str(task.id): task for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
     active = [] if new else case_store.active_tasks(case_id)
+    kept = []
     for row in active:
-        if row.spiff_task_id not in ready:  # an interrupting event (a boundary timer) took the task away
+        if row.spiff_task_id in ready:
+            kept.append(task_view(row))
+        else:  # an interrupting event (a boundary timer) took the task away
             case_store.update_task(row, status="cancelled", completed_at=now)
             audit.record("cancelled", case_id=case_id, task_id=row.id, actor_id=actor_id)
     known = {row.spiff_task_id for row in active}
     resolver = CandidateResolver()
-    created = [_task_values(case_id, jurisdiction_path, task, now, resolver)
+    created = [_new_task(case_id, jurisdiction_path, task, now, resolver)
                for spiff_id, task in ready.items() if spiff_id not in known]
-    agencies = [values.pop("agency_code") for values in created]
-    for task_id, values, agency in zip(case_store.insert_tasks(created), created, agencies, strict=True):
+    for task_id, (values, agency) in zip(case_store.insert_tasks([v for v, _ in created]), created, strict=True):
         audit.record("task_created", case_id=case_id, task_id=task_id, actor_id=actor_id,
-                     data={"bpmn_id": values["bpmn_id"], "agency": agency})
-    return case_store.active_tasks(case_id) if ready else []
+                     data={"bpmn_id": values["bpmn_id"], "agency": agency.code if agency else None})
+        kept.append(new_task_view(task_id, values, agency))
+    return kept
 
 
 def store(case: Row, workflow: BpmnWorkflow, unit: Unit, *, actor_id: int | None) -> CaseView:
