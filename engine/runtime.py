@@ -21,7 +21,7 @@ from engine.serialization import dump_workflow, load_workflow
 from engine.specs import ParsedProcess, spec_for_version
 from engine.transaction import Unit
 from engine.workflow_cache import WORKFLOWS
-from processes.agency_kinds import kind_for_lane
+from processes.agency_kinds import AgencyKind, kind_for_code, kind_for_lane
 
 
 def parsed_version(version_id: int, content_hash: str, process_id: str) -> ParsedProcess:
@@ -70,11 +70,27 @@ def case_state(workflow: BpmnWorkflow, *, status: str, completed_at: datetime | 
             "status": status, "completed_at": completed_at, "updated_at": now}
 
 
+def _agency_kind(spiff_task, properties: dict) -> AgencyKind | None:
+    """The lane's agency kind, or for a task that names a data key (`agency_kind_from`), the kind in it.
+
+    The second serves multi-instance tasks whose instances go to different agencies, such as the
+    joint-mediation requests sent to each requested agency.
+    """
+    key = properties.get("agency_kind_from")
+    if not key:
+        return kind_for_lane(spiff_task.task_spec.lane)
+    code = spiff_task.data.get(key)
+    kind = kind_for_code(code) if isinstance(code, str) else None
+    if kind is None:
+        raise ProcessError(f"task {spiff_task.task_spec.bpmn_id}: {key} = {code!r} is not an agency kind code")
+    return kind
+
+
 def _new_task(case_id: int, jurisdiction_path: str, spiff_task, now: datetime,
               resolver: CandidateResolver) -> tuple[dict, AgencyRef | None]:
     spec = spiff_task.task_spec
     properties = getattr(spec, "extensions", {}).get("properties", {})
-    kind = kind_for_lane(spec.lane)
+    kind = _agency_kind(spiff_task, properties)
     agency = resolver.resolve(kind.code, jurisdiction_path) if kind else None
     return {
         "case_id": case_id, "spiff_task_id": str(spiff_task.id), "bpmn_id": spec.bpmn_id,

@@ -41,6 +41,6 @@ def kind_for_lane(lane: str | None) -> AgencyKind | None:
     return _BY_NAME.get(lane) or _BY_CODE.get(lane)
 
 
-def is_known_kind(code: str) -> bool:
-    """Tell whether an agency kind code is defined."""
-    return code in _BY_CODE
+def kind_for_code(code: str) -> AgencyKind | None:
+    """Return the agency kind with this code."""
+    return _BY_CODE.get(code)

@@ -3,16 +3,8 @@
 An operation takes keyword parameters (evaluated from task data) and returns JSON-safe data.
 """
 
-from collections.abc import Callable
+from processes import disputes, diversion, one_window, sea_land
+from processes.registry import merged
 
-URGENT_CATEGORIES = {"fishing_dispute", "wage_dispute", "property_damage"}
-
-
-def assess_priority(category: str) -> dict:
-    """Rate how urgently a diverted matter must be handled."""
-    return {"priority": "high" if category in URGENT_CATEGORIES else "normal"}
-
-
-SERVICE_OPERATIONS: dict[str, Callable[..., object]] = {
-    "assess_priority": assess_priority,
-}
+SERVICE_OPERATIONS = merged("service operation", diversion.OPERATIONS, disputes.OPERATIONS, sea_land.OPERATIONS,
+                            one_window.OPERATIONS)

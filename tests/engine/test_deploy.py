@@ -63,6 +63,8 @@ def test_a_new_version_leaves_running_cases_on_theirs(demo):
      ["form.bpmn", "form 'nope' does not exist"]),
     ({"script.bpmn": samples.sample_bpmn(script="x = = 1")}, ["script.bpmn", "After", "syntax error"]),
     ({"ids.bpmn": samples.sample_bpmn().replace("StartEvent_1", "Start")}, ["ids.bpmn", "'Start' is reserved"]),
+    ({"calls.bpmn": samples.sample_bpmn(script="level = no_such_helper(1)")},
+     ["calls.bpmn", "After", "calls no_such_helper, which is not a registered script function"]),
     ({"notes.txt": "hello"}, ["notes.txt", "only .bpmn and .dmn"]),
     ({}, ["no BPMN or DMN files"]),
 ])

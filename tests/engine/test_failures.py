@@ -7,6 +7,7 @@ from engine import ConflictError, ProcessError, claim_task, complete_task, deplo
 from engine.db import db, utcnow
 from engine.models import AuditEvent, Case, Task
 from engine.scripting import SCRIPT_ENGINE
+from processes.functions import SCRIPT_FUNCTIONS
 from tests.engine import samples
 
 LOCATION = {"location": "sjm-duntou-g1"}
@@ -63,6 +64,7 @@ def test_a_case_saved_elsewhere_while_a_command_runs_is_refused(demo, monkeypatc
             other.execute(update(Case).values(version=Case.version + 1, updated_at=utcnow()))
 
     monkeypatch.setitem(SCRIPT_ENGINE.environment.globals, "meanwhile", another_server_saves_the_case)
+    monkeypatch.setitem(SCRIPT_FUNCTIONS, "meanwhile", another_server_saves_the_case)
     deploy(sources={"race.bpmn": samples.sample_bpmn(script="meanwhile()")})
     task = start_case(process_id="sample_referral", data=LOCATION).open_tasks[0]
     claim_task(task_id=task.id, username="sjm-duntou")

@@ -1,10 +1,13 @@
 """Lanes resolve to the nearest agency of their kind up the case location's chain."""
 
+import pytest
 from sqlalchemy import select
 
+from engine import ProcessError, deploy, start_case
 from engine.db import db
 from engine.models import Agency
 from engine.org import agency_path, candidate_agency
+from tests.engine import samples
 
 
 def resolve(kind: str, location: str) -> str | None:
@@ -54,3 +57,12 @@ def test_a_cross_area_agency_serves_locations_outside_its_branch(demo):
 
 def test_a_kind_nobody_covers_resolves_to_nothing(demo):
     assert resolve("market_regulation", "sjm-duntou-g1") is None
+
+
+def test_a_task_can_take_its_agency_kind_from_its_data(demo):
+    routed = samples.sample_bpmn(properties='<spiffworkflow:property name="agency_kind_from" value="target_kind" />')
+    deploy(sources={"routed.bpmn": routed})
+    case = start_case(process_id="sample_referral", data={"location": "dg-puxi-g1", "target_kind": "justice_office"})
+    assert case.open_tasks[0].agency_code == "pt-justice"
+    with pytest.raises(ProcessError, match="'nowhere' is not an agency kind code"):
+        start_case(process_id="sample_referral", data={"location": "dg-puxi-g1", "target_kind": "nowhere"})

@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine import ProcessError, claim_task, complete_task, deploy, start_case
+from engine import DeployError, ProcessError, claim_task, complete_task, deploy, start_case
 from tests.engine import samples
 
 LOCATION = {"location": "sjm-duntou-g1"}
@@ -19,7 +19,13 @@ def test_scripts_may_call_the_registered_functions(demo):
     assert run_script('label = funnel_level_label("court")').status == "completed"
 
 
-@pytest.mark.parametrize("script", ["import os", 'handle = open("/etc/passwd")', "__import__('os')"])
-def test_scripts_cannot_import_or_open_files(demo, script):
+@pytest.mark.parametrize("script", ["import os", 'reader = open; handle = reader("/etc/passwd")'])
+def test_scripts_cannot_import_or_open_files_at_run_time(demo, script):
     with pytest.raises(ProcessError):
         run_script(script)
+
+
+@pytest.mark.parametrize("script", ['handle = open("/etc/passwd")', "__import__('os')", "x = eval('1')"])
+def test_deploy_refuses_scripts_that_call_unregistered_functions(demo, script):
+    with pytest.raises(DeployError, match="not a registered script function"):
+        deploy(sources={"script.bpmn": samples.sample_bpmn(script=script)})
