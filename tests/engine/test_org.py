@@ -56,7 +56,7 @@ def test_a_cross_area_agency_serves_locations_outside_its_branch(demo):
 
 
 def test_a_kind_nobody_covers_resolves_to_nothing(demo):
-    assert resolve("market_regulation", "sjm-duntou-g1") is None
+    assert resolve("city_management", "sjm-duntou-g1") is None
 
 
 def test_a_task_can_take_its_agency_kind_from_its_data(demo):
