@@ -24,12 +24,17 @@ class ProcessTally:
     errors: int = 0
 
 
+    def add(self, other: "ProcessTally") -> None:
+        self.cases_started += other.cases_started
+        self.cases_completed += other.cases_completed
+        self.tasks_completed += other.tasks_completed
+        self.errors += other.errors
+
+
 @dataclass
-class SimulationSummary:
-    cases_started: int = 0
-    cases_completed: int = 0
-    tasks_completed: int = 0
-    errors: int = 0
+class SimulationSummary(ProcessTally):
+    """The totals over all processes, each process's tally, and the first error messages."""
+
     by_process: dict[str, ProcessTally] = field(default_factory=dict)
     error_messages: list[str] = field(default_factory=list)
 
@@ -120,8 +125,5 @@ def simulate(*, cases: int, seed: int = 1, on_case: Callable[[], None] | None = 
         if on_case:
             on_case()
     for tally in summary.by_process.values():
-        summary.cases_started += tally.cases_started
-        summary.cases_completed += tally.cases_completed
-        summary.tasks_completed += tally.tasks_completed
-        summary.errors += tally.errors
+        summary.add(tally)
     return summary
