@@ -134,15 +134,15 @@ def run_platform(app: Flask, cases: int, warmup: int, commit_samples: int) -> di
         load_demo()
         commits = 0
 
-        def count_commit(_session):
+        def count_commit(_connection):
             nonlocal commits
             commits += 1
 
-        event.listen(db.session, "after_commit", count_commit)
+        event.listen(db.engine, "commit", count_commit)
         try:
             timings = timed(platform_case, cases, warmup)
         finally:
-            event.remove(db.session, "after_commit", count_commit)
+            event.remove(db.engine, "commit", count_commit)
         db.session.remove()
         transactions, remainder = divmod(commits, warmup + cases)
         if remainder:

@@ -4,11 +4,12 @@ Commands run these prebuilt Core statements instead of ORM queries: they are the
 claim and completion, and the ORM's unit of work would cost more than the engine itself.
 """
 
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import Row, and_, bindparam, insert, select, update
 
-from engine.db import db
 from engine.errors import ConflictError, NotFoundError
 from engine.models import ACTIVE_TASK_STATUSES, Agency, Case, ProcessVersion, Task, User
+from engine.org import Actor
+from engine.transaction import connection
 
 CASE = Case.__table__
 TASK = Task.__table__
@@ -26,15 +27,24 @@ _DUE_CASE = _CASE_BY_ID.where(CASE.c.status == "running", CASE.c.next_timer_at <
 _CASE_STATE = select(CASE.c.state).where(CASE.c.id == bindparam("case_id"))
 _VERSION_SOURCES = select(VERSION.c.sources).where(VERSION.c.id == bindparam("version_id"))
 
-TASKS = (
-    select(TASK, _AGENCY.c.code.label("agency_code"), _AGENCY.c.name.label("agency_name"),
-           _AGENCY.c.path.label("agency_path"), _CLAIMANT.c.username.label("claimed_by"),
-           CASE.c.jurisdiction_path)
-    .select_from(TASK.join(CASE, TASK.c.case_id == CASE.c.id)
-                 .outerjoin(_AGENCY, TASK.c.candidate_agency_id == _AGENCY.c.id)
-                 .outerjoin(_CLAIMANT, TASK.c.claimed_by_id == _CLAIMANT.c.id))
+_TASK_COLUMNS = (TASK, _AGENCY.c.code.label("agency_code"), _AGENCY.c.name.label("agency_name"),
+                 _AGENCY.c.path.label("agency_path"), _CLAIMANT.c.username.label("claimed_by"),
+                 CASE.c.jurisdiction_path)
+_TASK_FROM = (TASK.join(CASE, TASK.c.case_id == CASE.c.id)
+              .outerjoin(_AGENCY, TASK.c.candidate_agency_id == _AGENCY.c.id)
+              .outerjoin(_CLAIMANT, TASK.c.claimed_by_id == _CLAIMANT.c.id))
+TASKS = select(*_TASK_COLUMNS).select_from(_TASK_FROM)
+# A command on a task reads the task and the acting user (with their agency) in one statement.
+_ACTING, _ACTING_AGENCY = User.__table__.alias("acting"), _AGENCY.alias("acting_agency")
+_TASK_AND_ACTOR = (
+    select(*_TASK_COLUMNS, _ACTING.c.id.label("actor_id"), _ACTING.c.roles.label("actor_roles"),
+           _ACTING.c.agency_id.label("actor_agency_id"), _ACTING_AGENCY.c.name.label("actor_agency_name"),
+           _ACTING_AGENCY.c.path.label("actor_agency_path"))
+    .select_from(_TASK_FROM.outerjoin(_ACTING, and_(_ACTING.c.username == bindparam("username"),
+                                                     _ACTING.c.active.is_(True)))
+                 .outerjoin(_ACTING_AGENCY, _ACTING.c.agency_id == _ACTING_AGENCY.c.id))
+    .where(TASK.c.id == bindparam("task_id"))
 )
-_TASK_BY_ID = TASKS.where(TASK.c.id == bindparam("task_id"))
 _ACTIVE_TASKS = TASKS.where(TASK.c.case_id == bindparam("case_id"),
                             TASK.c.status.in_(ACTIVE_TASK_STATUSES)).order_by(TASK.c.id)
 _CASE_FIELDS = ("state", "next_timer_at", "status", "completed_at", "updated_at")
@@ -54,49 +64,53 @@ _INSERT_TASKS = insert(TASK).returning(TASK.c.id, sort_by_parameter_order=True)
 def load_case(case_id: int, *, due_at=None) -> Row:
     """Return a case row (without its state) and its process version; with due_at, lock it if due."""
     if due_at is not None:
-        return db.session.execute(_DUE_CASE, {"case_id": case_id, "now": due_at}).first()
-    row = db.session.execute(_CASE_BY_ID, {"case_id": case_id}).first()
+        return connection().execute(_DUE_CASE, {"case_id": case_id, "now": due_at}).first()
+    row = connection().execute(_CASE_BY_ID, {"case_id": case_id}).first()
     if row is None:
         raise NotFoundError(f"case {case_id} does not exist")
     return row
 
 
 def load_state(case_id: int) -> str:
-    return db.session.execute(_CASE_STATE, {"case_id": case_id}).scalar_one()
+    return connection().execute(_CASE_STATE, {"case_id": case_id}).scalar_one()
 
 
 def load_sources(version_id: int) -> dict[str, str]:
-    return db.session.execute(_VERSION_SOURCES, {"version_id": version_id}).scalar_one()
+    return connection().execute(_VERSION_SOURCES, {"version_id": version_id}).scalar_one()
 
 
 def insert_case(values: dict) -> int:
-    return db.session.execute(_INSERT_CASE, {**values, "version": 1}).scalar_one()
+    return connection().execute(_INSERT_CASE, {**values, "version": 1}).scalar_one()
 
 
 def update_case(case: Row, **values) -> int:
     """Save a case's state if nobody saved it since it was read; return its new version."""
     params = {f"new_{name}": values[name] for name in _CASE_FIELDS}
-    result = db.session.execute(_UPDATE_CASE, {**params, "case_id": case.id, "old_version": case.version})
+    result = connection().execute(_UPDATE_CASE, {**params, "case_id": case.id, "old_version": case.version})
     if result.rowcount != 1:
         raise ConflictError(STALE_MESSAGE)
     return case.version + 1
 
 
-def load_task(task_id: int) -> Row:
-    row = db.session.execute(_TASK_BY_ID, {"task_id": task_id}).first()
+def load_task_and_actor(task_id: int, username: str) -> tuple[Row, Actor]:
+    """Return a task row and the active user acting on it."""
+    row = connection().execute(_TASK_AND_ACTOR, {"task_id": task_id, "username": username}).first()
     if row is None:
         raise NotFoundError(f"task {task_id} does not exist")
-    return row
+    if row.actor_id is None:
+        raise NotFoundError(f"user {username!r} does not exist or is disabled")
+    return row, Actor(row.actor_id, username, frozenset(row.actor_roles.split(",")), row.actor_agency_id,
+                      row.actor_agency_name, row.actor_agency_path)
 
 
 def active_tasks(case_id: int) -> list[Row]:
-    return list(db.session.execute(_ACTIVE_TASKS, {"case_id": case_id}))
+    return list(connection().execute(_ACTIVE_TASKS, {"case_id": case_id}))
 
 
 def update_task(task: Row, **changes) -> None:
     """Save changes to a task's status and people if nobody changed it since it was read."""
     params = {f"new_{name}": changes.get(name, getattr(task, name)) for name in _TASK_FIELDS}
-    result = db.session.execute(_UPDATE_TASK, {**params, "task_id": task.id, "old_version": task.version})
+    result = connection().execute(_UPDATE_TASK, {**params, "task_id": task.id, "old_version": task.version})
     if result.rowcount != 1:
         raise ConflictError(STALE_MESSAGE)
 
@@ -104,4 +118,4 @@ def update_task(task: Row, **changes) -> None:
 def insert_tasks(rows: list[dict]) -> list[int]:
     if not rows:
         return []
-    return list(db.session.execute(_INSERT_TASKS, [{**row, "version": 1} for row in rows]).scalars())
+    return list(connection().execute(_INSERT_TASKS, [{**row, "version": 1} for row in rows]).scalars())

@@ -8,10 +8,9 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
 
 from engine import audit, case_store
-from engine.case_store import VERSION
+from engine.case_store import CASE, VERSION
 from engine.db import db, utcnow
 from engine.errors import ConflictError, InvalidInputError, NotFoundError, ProcessError
-from engine.models import Case
 from engine.org import get_actor, resolve_location
 from engine.results import CaseView, case_view
 from engine.runtime import (
@@ -25,7 +24,7 @@ from engine.runtime import (
 )
 from engine.scripting import reserved_names
 from engine.serialization import new_workflow
-from engine.transaction import transaction
+from engine.transaction import connection, transaction
 from engine.workflow_cache import WORKFLOWS
 from processes.forms import UnknownFormError, form_errors, start_form_name
 
@@ -55,8 +54,14 @@ _LATEST_VERSION = (
 )
 
 
+_DUE_CASE_IDS = (
+    select(CASE.c.id).where(CASE.c.status == "running", CASE.c.next_timer_at <= bindparam("now"))
+    .order_by(CASE.c.next_timer_at).limit(bindparam("limit"))
+)
+
+
 def latest_version(process_id: str):
-    version = db.session.execute(_LATEST_VERSION, {"pid": process_id}).first()
+    version = connection().execute(_LATEST_VERSION, {"pid": process_id}).first()
     if version is None:
         raise NotFoundError(f"process {process_id!r} is not deployed; deploy it first (gongzhi deploy bpmn/)")
     return version
@@ -110,11 +115,8 @@ def fire_due_timers(*, now: datetime, limit: int = 500) -> int:
     SpiffWorkflow compares timers with the wall clock, so `now` selects the cases and should be the
     current time. Each case is its own transaction: one failing case does not hold back the others.
     """
-    due_ids = db.session.scalars(
-        select(Case.id).where(Case.status == "running", Case.next_timer_at <= now)
-        .order_by(Case.next_timer_at).limit(limit)
-    ).all()
-    db.session.rollback()
+    with db.engine.connect() as conn:
+        due_ids = conn.execute(_DUE_CASE_IDS, {"now": now, "limit": limit}).scalars().all()
     advanced = 0
     for case_id in due_ids:
         try:

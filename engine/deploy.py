@@ -2,15 +2,20 @@
 
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 
-from engine.db import db
+from engine.db import utcnow
 from engine.errors import DeployError
 from engine.models import ProcessVersion
 from engine.org import get_actor
 from engine.results import DeployResult
 from engine.specs import parse_sources
 from engine.transaction import transaction
+
+_VERSION = ProcessVersion.__table__
+_SAME_CONTENT = select(_VERSION.c.version).where(
+    _VERSION.c.process_id == bindparam("pid"), _VERSION.c.content_hash == bindparam("digest"))
+_LATEST = select(func.max(_VERSION.c.version)).where(_VERSION.c.process_id == bindparam("pid"))
 
 
 def deploy(*, sources: dict[str, str], username: str | None = None) -> list[DeployResult]:
@@ -21,22 +26,20 @@ def deploy(*, sources: dict[str, str], username: str | None = None) -> list[Depl
     """
     parsed = parse_sources(sources)
     results = []
-    with transaction():
-        deployer = get_actor(username) if username else None
+    with transaction() as unit:
+        deployer_id = get_actor(username).id if username else None
         for process in parsed:
-            digest = process.content_hash
-            existing = db.session.scalar(select(ProcessVersion).where(
-                ProcessVersion.process_id == process.process_id, ProcessVersion.content_hash == digest))
+            params = {"pid": process.process_id, "digest": process.content_hash}
+            existing = unit.conn.execute(_SAME_CONTENT, params).scalar()
             if existing is not None:
-                results.append(DeployResult(process.process_id, existing.version, created=False))
+                results.append(DeployResult(process.process_id, existing, created=False))
                 continue
-            latest = db.session.scalar(select(func.max(ProcessVersion.version)).where(
-                ProcessVersion.process_id == process.process_id)) or 0
-            db.session.add(ProcessVersion(
-                process_id=process.process_id, name=process.name, version=latest + 1, content_hash=digest,
-                sources=process.sources, deployed_by_id=deployer.id if deployer else None,
-            ))
-            results.append(DeployResult(process.process_id, latest + 1, created=True))
+            version = (unit.conn.execute(_LATEST, params).scalar() or 0) + 1
+            unit.conn.execute(insert(_VERSION).values(
+                process_id=process.process_id, name=process.name, version=version,
+                content_hash=process.content_hash, sources=process.sources, deployed_by_id=deployer_id,
+                deployed_at=utcnow()))
+            results.append(DeployResult(process.process_id, version, created=True))
     return results
 
 

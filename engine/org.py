@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, case, func, or_, select
 
-from engine.db import db
 from engine.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from engine.models import Agency, User
+from engine.transaction import connection
 
 LOCATION_LEVELS = ("community", "grid")
 AGENCY = Agency.__table__
@@ -63,13 +63,14 @@ _CROSS_AREA = (
 )
 
 
-def agency_path(parent: Agency | None, code: str) -> str:
-    return f"{parent.path if parent else '/'}{code}/"
+def agency_path(parent_path: str | None, code: str) -> str:
+    """Return an agency's path: its parent's path and its own code."""
+    return f"{parent_path or '/'}{code}/"
 
 
 def get_actor(username: str) -> Actor:
     """Return the active user acting in a command, with their agency."""
-    row = db.session.execute(_ACTOR, {"username": username}).first()
+    row = connection().execute(_ACTOR, {"username": username}).first()
     if row is None:
         raise NotFoundError(f"user {username!r} does not exist or is disabled")
     return Actor(row.id, row.username, frozenset(row.roles.split(",")), row.agency_id, row.name, row.path)
@@ -80,7 +81,7 @@ def resolve_location(code: str | None) -> AgencyRef:
     if not code:
         raise InvalidInputError("location is required: give the code of a grid or community",
                                 details={"location": ["required"]})
-    row = db.session.execute(_AGENCY_BY_CODE, {"code": code}).first()
+    row = connection().execute(_AGENCY_BY_CODE, {"code": code}).first()
     if row is None or row.level not in LOCATION_LEVELS:
         raise InvalidInputError(f"location {code!r} is not the code of a grid or community",
                                 details={"location": ["unknown grid or community code"]})
@@ -93,9 +94,9 @@ def candidate_agency(kind: str, jurisdiction_path: str) -> AgencyRef | None:
     An agency of the kind "belongs" to an ancestor when it is that ancestor or one of its direct children
     (the street squad under its street, the justice office under its district).
     """
-    row = db.session.execute(_CANDIDATE, {"kind": kind, "path": jurisdiction_path}).first()
+    row = connection().execute(_CANDIDATE, {"kind": kind, "path": jurisdiction_path}).first()
     if row is None:
-        row = db.session.execute(_CROSS_AREA, {"kind": kind}).first()
+        row = connection().execute(_CROSS_AREA, {"kind": kind}).first()
     return AgencyRef(row.id, row.code, row.name, row.path) if row is not None else None
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Row
 from engine import audit, case_store
 from engine.db import utcnow
 from engine.errors import ConflictError, InvalidInputError, PermissionDeniedError
-from engine.org import Actor, get_actor, is_within, require_can_act
+from engine.org import Actor, is_within, require_can_act
 from engine.results import CaseView, TaskView, task_view
 from engine.runtime import checkout_workflow, run_engine, store
 from engine.scripting import reserved_names
@@ -29,7 +29,7 @@ def _require_open_for(task: Row, actor: Actor) -> None:
 def claim_task(*, task_id: int, username: str) -> TaskView:
     """Sign for a task: it becomes the user's own until completed or unclaimed."""
     with transaction():
-        actor, task = get_actor(username), case_store.load_task(task_id)
+        task, actor = case_store.load_task_and_actor(task_id, username)
         require_can_act(actor, task)
         if task.status == "claimed" and task.claimed_by_id == actor.id:
             return task_view(task)
@@ -42,7 +42,7 @@ def claim_task(*, task_id: int, username: str) -> TaskView:
 def unclaim_task(*, task_id: int, username: str) -> TaskView:
     """Give a claimed task back to its agency's queue (the claimant, or a supervisor above)."""
     with transaction():
-        actor, task = get_actor(username), case_store.load_task(task_id)
+        task, actor = case_store.load_task_and_actor(task_id, username)
         if task.status != "claimed":
             raise ConflictError(f"task {task.id} is {task.status}, not claimed")
         supervises = actor.has_role("supervisor") and task.agency_path is not None and is_within(
@@ -93,7 +93,7 @@ def _finish(unit: Unit, task: Row, actor: Actor, data: dict, *, outcome: str) ->
 def complete_task(*, task_id: int, username: str, data: dict) -> CaseView:
     """Complete a task with its form data and run the case on until people or events are needed."""
     with transaction() as unit:
-        actor, task = get_actor(username), case_store.load_task(task_id)
+        task, actor = case_store.load_task_and_actor(task_id, username)
         _validate_form(task, data)
         payload = {**data, "returned": False} if task.returnable else dict(data)
         return _finish(unit, task, actor, payload, outcome="completed")
@@ -103,7 +103,7 @@ def return_task(*, task_id: int, username: str, reason: str) -> CaseView:
     """Send a misrouted task back with a reason; the process decides where it goes next."""
     reason = (reason or "").strip()
     with transaction() as unit:
-        actor, task = get_actor(username), case_store.load_task(task_id)
+        task, actor = case_store.load_task_and_actor(task_id, username)
         if not reason:
             raise InvalidInputError("a return needs a reason", details={"reason": ["required"]})
         if not task.returnable:

@@ -5,13 +5,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from werkzeug.security import generate_password_hash
 
-from engine.db import db
+from engine.db import utcnow
 from engine.deploy import deploy, read_sources
-from engine.models import Agency, User
-from engine.org import agency_path
+from engine.org import AGENCY, USER, agency_path
 from engine.results import DeployResult
 from engine.transaction import transaction
 
@@ -47,39 +46,41 @@ def _password_hash(password: str) -> str:
     return generate_password_hash(password)
 
 
-def _load_agencies(spec: list[dict]) -> int:
-    existing = {agency.code: agency for agency in db.session.scalars(select(Agency))}
+def _load_agencies(conn, spec: list[dict]) -> int:
+    paths = dict(conn.execute(select(AGENCY.c.code, AGENCY.c.path)).all())
+    ids = dict(conn.execute(select(AGENCY.c.code, AGENCY.c.id)).all())
     created = 0
-    for item in spec:
-        if item["code"] in existing:
+    for item in spec:  # parents come before their children in the file
+        if item["code"] in ids:
             continue
-        parent = existing.get(item["parent"]) if item["parent"] else None
-        agency = Agency(code=item["code"], name=item["name"], level=item["level"], kind=item["kind"],
-                        parent=parent, path=agency_path(parent, item["code"]),
-                        cross_area=item.get("cross_area", False))
-        db.session.add(agency)
-        existing[agency.code] = agency
+        parent = item["parent"]
+        paths[item["code"]] = agency_path(paths[parent] if parent else None, item["code"])
+        ids[item["code"]] = conn.execute(insert(AGENCY).returning(AGENCY.c.id), {
+            "code": item["code"], "name": item["name"], "level": item["level"], "kind": item["kind"],
+            "parent_id": ids[parent] if parent else None, "path": paths[item["code"]],
+            "cross_area": item.get("cross_area", False)}).scalar_one()
         created += 1
-    db.session.flush()
     return created
 
 
-def _load_users(spec: list[dict], password: str) -> int:
-    known = set(db.session.scalars(select(User.username)))
-    agencies = dict(db.session.execute(select(Agency.code, Agency.id)).all())
-    new = [User(username=item["username"], display_name=item["display_name"], agency_id=agencies[item["agency"]],
-                roles=item["roles"], password_hash=_password_hash(password))
+def _load_users(conn, spec: list[dict], password: str) -> int:
+    known = set(conn.execute(select(USER.c.username)).scalars())
+    agencies = dict(conn.execute(select(AGENCY.c.code, AGENCY.c.id)).all())
+    new = [{"username": item["username"], "display_name": item["display_name"],
+            "agency_id": agencies[item["agency"]], "roles": item["roles"], "active": True,
+            "password_hash": _password_hash(password), "created_at": utcnow()}
            for item in spec if item["username"] not in known]
-    db.session.add_all(new)
+    if new:
+        conn.execute(insert(USER), new)
     return len(new)
 
 
 def load_demo(*, bpmn_dir: Path = SHIPPED_BPMN) -> DemoLoad:
     """Create the demo agencies and users that are missing, then deploy the shipped diagrams."""
     org = demo_org()
-    with transaction():
-        agencies_created = _load_agencies(org["agencies"])
-        users_created = _load_users(org["users"], org["password"])
+    with transaction() as unit:
+        agencies_created = _load_agencies(unit.conn, org["agencies"])
+        users_created = _load_users(unit.conn, org["users"], org["password"])
     deployed = deploy(sources=read_sources([str(bpmn_dir)]), username="designer")
     users = [DemoUser(u["username"], u["display_name"], u["agency"], u["roles"]) for u in org["users"]]
     return DemoLoad(agencies_created, users_created, org["password"], users, deployed)

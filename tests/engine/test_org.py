@@ -30,7 +30,7 @@ def test_each_kind_resolves_within_the_location_chain(demo):
 def test_the_nearest_agency_wins_over_one_further_up(demo):
     street = db.session.scalar(select(Agency).where(Agency.code == "donggang"))
     db.session.add(Agency(code="dg-justice", name="东港司法所", level="street", kind="justice_office",
-                          parent=street, path=agency_path(street, "dg-justice")))
+                          parent=street, path=agency_path(street.path, "dg-justice")))
     db.session.commit()
     assert resolve("justice_office", "dg-puxi-g1") == "dg-justice"
     assert resolve("justice_office", "sjm-duntou-g1") == "pt-justice"
@@ -39,7 +39,7 @@ def test_the_nearest_agency_wins_over_one_further_up(demo):
 def _add(code: str, name: str, level: str, kind: str, parent_code: str, **extra) -> None:
     parent = db.session.scalar(select(Agency).where(Agency.code == parent_code))
     db.session.add(Agency(code=code, name=name, level=level, kind=kind, parent=parent,
-                          path=agency_path(parent, code), **extra))
+                          path=agency_path(parent.path, code), **extra))
     db.session.flush()
 
 
