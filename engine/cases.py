@@ -26,14 +26,18 @@ from engine.scripting import reserved_names
 from engine.serialization import new_workflow
 from engine.transaction import connection, transaction
 from engine.workflow_cache import WORKFLOWS
-from processes.forms import UnknownFormError, form_errors, start_form_name
+from processes.forms import UnknownFormError, form_errors, load_form, start_form_name
 
 log = logging.getLogger(__name__)
 
 TITLE_FIELDS = ("title", "description", "summary")
 
 
-def _check_start_data(process_id: str, data: dict) -> None:
+def _start_data(process_id: str, data: dict) -> dict:
+    """Validate start data against the process's start form; give every field it leaves out the value None.
+
+    The start form is the case's data contract: diagrams can test an optional field without a NameError.
+    """
     if not isinstance(data, dict):
         raise InvalidInputError("start data must be a JSON object")
     shadowed = reserved_names() & set(data)
@@ -41,11 +45,13 @@ def _check_start_data(process_id: str, data: dict) -> None:
         raise InvalidInputError(f"start data may not use the reserved names {sorted(shadowed)}",
                                 details={name: ["reserved name"] for name in shadowed})
     try:
-        errors = form_errors(start_form_name(process_id), data)
+        form = load_form(start_form_name(process_id))
     except UnknownFormError:
-        return
+        return data
+    errors = form_errors(start_form_name(process_id), data)
     if errors:
         raise InvalidInputError("the start data does not match the process's start form", details=errors)
+    return {**dict.fromkeys(form.get("properties", {})), **data}
 
 
 _LATEST_VERSION = (
@@ -69,7 +75,7 @@ def latest_version(process_id: str):
 
 def start_case(*, process_id: str, data: dict, username: str | None = None) -> CaseView:
     """Start a case of the latest version of a process and run it until people or events are needed."""
-    _check_start_data(process_id, data)
+    data = _start_data(process_id, data)
     with transaction() as unit:
         version = latest_version(process_id)
         actor_id = get_actor(username).id if username else None

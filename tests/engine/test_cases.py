@@ -189,3 +189,11 @@ def test_unknown_ids_are_not_found(demo):
     task = start_case(process_id="diversion", data=NOISE).open_tasks[0]
     with pytest.raises(NotFoundError, match="user 'nobody'"):
         claim_task(task_id=task.id, username="nobody")
+
+
+def test_start_form_fields_left_out_are_present_as_none(demo):
+    case = start_case(process_id="diversion", data=NOISE)
+    started = get_case(case.id).events[0]
+    assert started.event == "case_started"
+    assert "caller_phone" in started.data and started.data["caller_phone"] is None
+    assert started.data["category"] == "noise"
