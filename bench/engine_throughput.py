@@ -1,8 +1,9 @@
 """Benchmark one dispute-funnel case, start to end, in memory and on the platform.
 
-The case takes the longest deterministic path: no agreement at community, street and joint mediation,
-then judicial confirmation at the shared court (4 user tasks). On the platform every claim and every
-completion is its own command and transaction, as in real use.
+The case takes the longest path: no agreement at community and street mediation, the station's joint-
+mediation request to two agencies (a parallel multi-instance task), no agreement at its conclusion, then
+online filing at the shared court (7 user tasks). On the platform every claim and every completion is
+its own command and transaction, as in real use.
 
 Figures, in ms per case (medians over timed cases, warm-up cases excluded):
   in-memory      the same diagram run by SpiffWorkflow alone, no persistence (the engine's floor)
@@ -47,13 +48,17 @@ STARTED_BY = "sjm-duntou-g1"  # the grid worker of the location
 FORMS = {
     "community_mediation": {"agreement": False, "community_mediation_note": "Met both parties; no agreement"},
     "street_mediation": {"agreement": False, "street_mediation_note": "Street office mediated; no agreement"},
-    "joint_mediation": {"agreement": False, "joint_agencies": ["justice_office", "community"],
-                        "joint_mediation_note": "Joint mediation; no agreement"},
-    "judicial_confirmation": {"court_outcome": "judgment", "case_number": "(2024) Zhe 0903 Min Chu 123"},
+    "dispute_joint_request": {"requested_agencies": ["justice_office", "community"],
+                              "joint_request_note": "Joint mediation requested"},
+    "joint_mediation": {"joint_mediation_note": "Took part in the joint mediation"},
+    "dispute_joint_conclusion": {"agreement": False, "joint_conclusion_note": "Joint mediation; no agreement"},
+    "dispute_online_filing": {"filing_case_number": "(2024) Zhe 0903 Min Chu 123"},
 }
 # The demo user who acts for each candidate agency of a case located at sjm-duntou-g1.
-ACTORS = {"sjm-duntou": "sjm-duntou", "sjm-office": "sjm-office", "pt-justice": "pt-mediator", "pt-court": "pt-clerk"}
-PATH = ("Task_CommunityMediation", "Task_StreetMediation", "Task_JointMediation", "Task_JudicialConfirmation")
+ACTORS = {"sjm-duntou": "sjm-duntou", "sjm-office": "sjm-office", "sjm-station": "sjm-station",
+          "pt-justice": "pt-mediator", "pt-court": "pt-clerk"}
+PATH = ("Task_CommunityMediation", "Task_StreetMediation", "Task_JointRequest", "Task_JointMediation",
+        "Task_JointMediation", "Task_JointConclusion", "Task_OnlineFiling")
 BENCH_DATABASE = "gongzhi_bench"
 SCRATCH_TABLE = "bench_commit_floor"
 

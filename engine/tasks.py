@@ -68,7 +68,8 @@ def _validate_form(task: Row, data: dict) -> None:
         raise InvalidInputError(f"the form of task {task.id} ({task.name}) has errors", details=errors)
 
 
-def _finish(unit: Unit, task: Row, actor: Actor, data: dict, *, outcome: str) -> CaseView:
+def _finish(unit: Unit, task: Row, actor: Actor, data: dict, *, outcome: str, submitted: dict) -> CaseView:
+    """Run the task with `data`; the audit event keeps what the user `submitted`."""
     require_can_act(actor, task)
     _require_open_for(task, actor)
     case = case_store.load_case(task.case_id)
@@ -86,7 +87,7 @@ def _finish(unit: Unit, task: Row, actor: Actor, data: dict, *, outcome: str) ->
     now = utcnow()
     case_store.update_task(task, status=outcome, completed_at=now, completed_by_id=actor.id,
                            claimed_by_id=task.claimed_by_id or actor.id, claimed_at=task.claimed_at or now)
-    audit.record(outcome, case_id=case.id, task_id=task.id, actor_id=actor.id, data=data)
+    audit.record(outcome, case_id=case.id, task_id=task.id, actor_id=actor.id, data=submitted)
     return store(case, workflow, unit, actor_id=actor.id)
 
 
@@ -96,7 +97,7 @@ def complete_task(*, task_id: int, username: str, data: dict) -> CaseView:
         task, actor = case_store.load_task_and_actor(task_id, username)
         _validate_form(task, data)
         payload = {**data, "returned": False} if task.returnable else dict(data)
-        return _finish(unit, task, actor, payload, outcome="completed")
+        return _finish(unit, task, actor, payload, outcome="completed", submitted=data)
 
 
 def return_task(*, task_id: int, username: str, reason: str) -> CaseView:
@@ -109,4 +110,5 @@ def return_task(*, task_id: int, username: str, reason: str) -> CaseView:
         if not task.returnable:
             raise InvalidInputError(f"task {task.id} ({task.name}) cannot be returned: its process does not "
                                     "handle returns at this step")
-        return _finish(unit, task, actor, {"returned": True, "return_reason": reason}, outcome="returned")
+        return _finish(unit, task, actor, {"returned": True, "return_reason": reason}, outcome="returned",
+                       submitted={"return_reason": reason})

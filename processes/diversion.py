@@ -2,12 +2,16 @@
 
 from collections.abc import Callable
 
-URGENT_CATEGORIES = {"fishing_dispute", "wage_dispute", "property_damage"}
+# Disputes about money or livelihoods escalate quickly; a fishing crew or unpaid workers cannot wait for days.
+URGENT_CATEGORIES = {"fishing_dispute", "wage_dispute", "property_damage", "injury_compensation"}
+# Words in the caller's description that make any matter urgent: someone hurt, a crowd, a vulnerable person.
+URGENT_WORDS = ("受伤", "流血", "打架", "聚集", "围堵", "群体", "老人", "儿童", "孕妇", "火", "漏电", "燃气")
 
 
-def assess_priority(category: str) -> dict:
-    """Rate how urgently a diverted matter must be handled."""
-    return {"priority": "high" if category in URGENT_CATEGORIES else "normal"}
+def assess_priority(category: str, description: str = "") -> dict:
+    """Rate how urgently a diverted matter must be handled: by its category, or by what the caller said."""
+    urgent = category in URGENT_CATEGORIES or any(word in (description or "") for word in URGENT_WORDS)
+    return {"priority": "high" if urgent else "normal"}
 
 
 FUNCTIONS: dict[str, Callable] = {}

@@ -53,7 +53,7 @@ def test_a_non_police_matter_travels_the_chain_to_the_end(demo):
     assert (task.bpmn_id, task.agency_code) == ("Task_OnSiteHandling", "sjm-squad")
     case = work(task.id, "sjm-squad", {"handling_measures": "上门劝导", "handled_on_site": True})
     [task] = case.open_tasks
-    case = work(task.id, "sjm-squad", {"handling_result": "resolved", "feedback_summary": "已劝导停工"})
+    case = work(task.id, "sjm-police", {"handling_result": "resolved", "feedback_summary": "已劝导停工"})
     [task] = case.open_tasks
     assert (task.bpmn_id, task.agency_code) == ("Task_ReturnVisit", "sjm-police")
     case = work(task.id, "sjm-police", {"satisfied": True, "visit_method": "phone"})
@@ -83,12 +83,12 @@ def test_a_returned_task_goes_back_to_the_dispatcher_above(demo):
     case = return_task(task_id=handling.id, username="sjm-squad", reason="不属于本街道辖区")
 
     [task] = case.open_tasks
-    assert task.bpmn_id == "Task_DistrictDispatch"
+    assert (task.bpmn_id, task.agency_code) == ("Task_DivDistrictRuling", "pt-dispatch")
     assert db.session.get(Task, handling.id).status == "returned"
     returned = next(e for e in get_case(case.id).events if e.event == "returned")
-    assert returned.data == {"returned": True, "return_reason": "不属于本街道辖区"}
+    assert returned.data == {"return_reason": "不属于本街道辖区"}
     # After the dispatcher passes it down again, a normal completion moves on instead of looping.
-    case = work(task.id, "pt-dispatcher", {"district_dispatch_note": "确认转沈家门"})
+    case = work(task.id, "pt-dispatcher", {"ruling": "reroute_street", "ruling_note": "确认转沈家门"})
     case = work(case.open_tasks[0].id, "sjm-squad", {"handling_measures": "劝导", "handled_on_site": True})
     assert case.open_tasks[0].bpmn_id == "Task_PoliceFeedback"
 
@@ -99,7 +99,7 @@ def test_an_unsatisfied_return_visit_reopens_handling(demo):
         ("city-dispatcher", {"city_dispatch_note": "转"}),
         ("pt-dispatcher", {"district_dispatch_note": "转"}),
         ("sjm-squad", {"handling_measures": "劝导", "handled_on_site": True}),
-        ("sjm-squad", {"handling_result": "resolved", "feedback_summary": "已处理"}),
+        ("sjm-police", {"handling_result": "resolved", "feedback_summary": "已处理"}),
         ("sjm-police", {"satisfied": False, "visit_method": "phone"}),
     ]:
         case = work(case.open_tasks[0].id, username, data)
@@ -175,10 +175,13 @@ def test_a_finished_task_cannot_be_completed_again(demo):
 
 def test_a_task_without_return_handling_cannot_be_returned(demo):
     task = start_case(process_id="diversion", data=NOISE).open_tasks[0]
+    # City dispatch returns it; the police station's ruling on that return cannot itself be returned.
+    ruling = return_task(task_id=task.id, username="city-dispatcher", reason="属警务类").open_tasks[0]
+    assert ruling.bpmn_id == "Task_DivPoliceRuling"
     with pytest.raises(InvalidInputError, match="cannot be returned"):
-        return_task(task_id=task.id, username="city-dispatcher", reason="不归我管")
+        return_task(task_id=ruling.id, username="sjm-police", reason="不归我管")
     with pytest.raises(InvalidInputError, match="needs a reason"):
-        return_task(task_id=task.id, username="city-dispatcher", reason="  ")
+        return_task(task_id=ruling.id, username="sjm-police", reason="  ")
 
 
 def test_unknown_ids_are_not_found(demo):

@@ -19,8 +19,10 @@ def versions() -> int:
 
 def test_shipped_diagrams_deploy_with_the_files_each_process_needs(demo):
     by_id = {v.process_id: v for v in list_processes()}
-    assert by_id["diversion"].files == ["diversion.bpmn", "diversion.dmn"]
-    assert by_id["dispute_funnel"].files == ["dispute_funnel.bpmn"]
+    assert by_id["diversion"].files == ["diversion.bpmn", "diversion.dmn", "diversion_reroute.dmn",
+                                        "diversion_visit_outcome.dmn"]
+    assert by_id["dispute_funnel"].files == ["dispute_funnel.bpmn", "dispute_funnel.dmn"]
+    assert by_id["sea_land"].files == ["sea_land.bpmn", "sea_land.dmn"]
     assert by_id["diversion"].deployed_by == "designer"
 
 
@@ -28,7 +30,7 @@ def test_deploying_identical_content_changes_nothing(demo):
     before = versions()
     results = deploy(sources=read_sources(["bpmn"]))
     assert {(r.process_id, r.version, r.created) for r in results} == {
-        ("diversion", 1, False), ("dispute_funnel", 1, False)}
+        (pid, 1, False) for pid in ("diversion", "dispute_funnel", "sea_land", "one_window")}
     assert versions() == before
 
 

@@ -72,12 +72,12 @@ def test_bad_input_gets_a_message_not_a_traceback(cli, demo, tmp_path):
 
 
 def test_simulate_runs_cases_end_to_end(cli, demo):
-    result = cli("demo", "simulate", "--cases", "6", "--json")
+    result = cli("demo", "simulate", "--cases", "12", "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert summary["cases_started"] == 6 and summary["errors"] == 0
-    assert summary["cases_completed"] == 6
-    assert set(summary["by_process"]) == {"diversion", "dispute_funnel"}
+    assert summary["cases_started"] == 12 and summary["errors"] == 0, summary["error_messages"]
+    assert summary["cases_completed"] == 12
+    assert set(summary["by_process"]) == {"diversion", "dispute_funnel", "sea_land", "one_window"}
     # Every dispute needs at least its community mediation; police-business incidents need no task.
     assert summary["by_process"]["dispute_funnel"]["tasks_completed"] >= 3
 
@@ -94,7 +94,7 @@ def test_the_installed_console_script_runs_the_readme_steps(tmp_path):
     loaded = run("demo", "load")
     assert loaded.returncode == 0, loaded.stderr
     processes = json.loads(run("process", "list", "--json").stdout)
-    assert {p["process_id"] for p in processes} == {"diversion", "dispute_funnel"}
+    assert {p["process_id"] for p in processes} == {"diversion", "dispute_funnel", "sea_land", "one_window"}
 
 
 def test_text_output_shows_times_in_china_time(cli, demo):

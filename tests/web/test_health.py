@@ -4,7 +4,7 @@
 def test_health_reports_the_database_and_counts(demo, app):
     response = app.test_client().get("/health")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "processes": 2, "running_cases": 0,
+    assert response.get_json() == {"status": "ok", "database": "ok", "processes": 4, "running_cases": 0,
                                    "open_tasks": 0}
 
 
