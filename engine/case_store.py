@@ -19,9 +19,9 @@ _CLAIMANT = User.__table__.alias("claimant")
 STALE_MESSAGE = "someone else changed this case or task at the same time; reload it and try again"
 
 _CASE_COLUMNS = [column for column in CASE.c if column.name != "state"]
-_CASES = select(*_CASE_COLUMNS, VERSION.c.version.label("process_version"), VERSION.c.content_hash,
+CASES = select(*_CASE_COLUMNS, VERSION.c.version.label("process_version"), VERSION.c.content_hash,
                 VERSION.c.name.label("process_name")).join(VERSION, CASE.c.process_version_id == VERSION.c.id)
-_CASE_BY_ID = _CASES.where(CASE.c.id == bindparam("case_id"))
+_CASE_BY_ID = CASES.where(CASE.c.id == bindparam("case_id"))
 _DUE_CASE = _CASE_BY_ID.where(CASE.c.status == "running", CASE.c.next_timer_at <= bindparam("now")).with_for_update(
     skip_locked=True, of=CASE)
 _CASE_STATE = select(CASE.c.state).where(CASE.c.id == bindparam("case_id"))

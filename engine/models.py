@@ -1,4 +1,4 @@
-"""Database models: the org tree, process versions, cases, their task rows and the audit log."""
+"""Database models: the org tree, process versions, cases, their task rows, the audit log and API tokens."""
 
 from datetime import datetime
 from typing import ClassVar
@@ -144,3 +144,18 @@ class AuditEvent(db.Model):
     event: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     data: Mapped[dict | None] = mapped_column(JSON)
+
+
+class ApiToken(db.Model):
+    """A machine client's credential: it acts as one user until it is revoked. Only its SHA-256 is kept."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

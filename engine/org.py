@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, case, func, or_, select
 
-from engine.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from engine.errors import InvalidInputError, NotFoundError
 from engine.models import Agency, User
 from engine.transaction import connection
 
@@ -124,11 +124,3 @@ def can_act_on(actor: Actor, task) -> bool:
     # A task no agency covers falls to the supervisors above the case's location.
     path = task.agency_path if task.candidate_agency_id is not None else task.jurisdiction_path
     return actor.has_role("supervisor") and is_within(path, actor.agency_path)
-
-
-def require_can_act(actor: Actor, task) -> None:
-    if not can_act_on(actor, task):
-        raise PermissionDeniedError(
-            f"user {actor.username!r} ({actor.agency_name}) may not act on task {task.id}: "
-            f"it belongs to {task.agency_name or 'no agency'}"
-        )

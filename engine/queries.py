@@ -1,14 +1,28 @@
 """Read-only queries for inboxes, case pages and process lists. They never deserialize a workflow."""
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import undefer
 
 from engine import case_store
-from engine.case_store import TASK, TASKS
-from engine.db import db
+from engine.case_store import CASE, TASK, TASKS
+from engine.db import db, utcnow
 from engine.errors import InvalidInputError, NotFoundError
 from engine.models import ACTIVE_TASK_STATUSES, TASK_STATUSES, Agency, AuditEvent, ProcessVersion, User
-from engine.results import CaseView, ProcessVersionView, TaskView, case_view, event_view, task_view, version_view
+from engine.org import AGENCY, Actor
+from engine.results import (
+    CaseView,
+    EventView,
+    ProcessVersionView,
+    TaskView,
+    case_view,
+    event_view,
+    task_view,
+    version_view,
+)
+from engine.visibility import can_see_case, require_visible_case, visible_cases
 
 
 def _usernames(ids) -> dict[int, str]:
@@ -18,16 +32,95 @@ def _usernames(ids) -> dict[int, str]:
     return dict(db.session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
 
 
-def get_case(case_id: int, *, with_events: bool = True) -> CaseView:
-    """Return a case with its open tasks and, by default, its audit events in order."""
+def case_events(case_id: int, *, actor: Actor | None = None) -> list[EventView]:
+    """Return a case's audit events in order (its timeline)."""
+    if actor is not None:
+        require_visible_case(actor, case_id)
+    rows = db.session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)).all()
+    names = _usernames(row.actor_id for row in rows)
+    return [event_view(row, names) for row in rows]
+
+
+def get_case(case_id: int, *, actor: Actor | None = None, with_events: bool = True) -> CaseView:
+    """Return a case with its open tasks and, by default, its audit events in order.
+
+    With an actor, a case they may not see does not exist (NotFoundError).
+    """
+    if actor is not None:
+        require_visible_case(actor, case_id)
     case = case_store.load_case(case_id)
-    events = []
-    if with_events:
-        rows = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)).all()
-        names = _usernames(row.actor_id for row in rows)
-        events = [event_view(row, names) for row in rows]
+    events = case_events(case_id) if with_events else []
     return case_view(case, [task_view(row) for row in case_store.active_tasks(case_id)], events)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    total: int
+    page: int
+    page_size: int
+
+
+def _page(query, page: int, page_size: int, view) -> Page:
+    total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    rows = db.session.execute(query.limit(page_size).offset((page - 1) * page_size))
+    return Page([view(row) for row in rows], total, page, page_size)
+
+
+def list_cases(*, actor: Actor, process_id: str | None = None, status: str | None = None,
+               agency_code: str | None = None, created_from: datetime | None = None,
+               created_to: datetime | None = None, overdue: bool | None = None, page: int = 1,
+               page_size: int = 20) -> Page:
+    """List the cases the actor may see, newest first, with filters; one page of CaseSummary."""
+    query = case_store.CASES.where(visible_cases(actor))
+    if process_id:
+        query = query.where(CASE.c.process_id == process_id)
+    if status:
+        query = query.where(CASE.c.status == status)
+    if created_from:
+        query = query.where(CASE.c.created_at >= created_from)
+    if created_to:
+        query = query.where(CASE.c.created_at < created_to)
+    if agency_code:
+        agency_id = _id_of(Agency, Agency.code, agency_code, "agency")
+        query = query.where(exists(select(TASK.c.id).where(TASK.c.case_id == CASE.c.id,
+                                                            TASK.c.candidate_agency_id == agency_id)))
+    if overdue is not None:
+        late = exists(select(TASK.c.id).where(TASK.c.case_id == CASE.c.id, TASK.c.status.in_(ACTIVE_TASK_STATUSES),
+                                              TASK.c.due_at < utcnow()))
+        query = query.where(late if overdue else ~late)
+    return _page(query.order_by(CASE.c.created_at.desc(), CASE.c.id.desc()), page, page_size,
+                 lambda row: case_view(row, []))
+
+
+INBOX_VIEWS = ("mine", "agency", "overdue")
+
+
+def inbox(*, actor: Actor, view: str, page: int = 1, page_size: int = 20) -> Page:
+    """One page of the actor's tasks: claimed by them, unclaimed at their agency, or overdue.
+
+    Staff see their own agency's overdue tasks; supervisors those of every agency below theirs.
+    """
+    if view == "mine":
+        query = TASKS.where(TASK.c.claimed_by_id == actor.id, TASK.c.status == "claimed")
+    elif view == "agency":
+        query = TASKS.where(TASK.c.candidate_agency_id == actor.agency_id, TASK.c.status == "open")
+    elif view == "overdue":
+        scope = (func.substr(AGENCY.c.path, 1, len(actor.agency_path)) == actor.agency_path
+                 if actor.has_role("supervisor") else TASK.c.candidate_agency_id == actor.agency_id)
+        query = TASKS.where(scope, TASK.c.status.in_(ACTIVE_TASK_STATUSES), TASK.c.due_at < utcnow())
+    else:
+        raise InvalidInputError(f"unknown inbox view {view!r}; use {', '.join(INBOX_VIEWS)}",
+                                details={"view": [f"one of {', '.join(INBOX_VIEWS)}"]})
+    return _page(query.order_by(TASK.c.due_at.is_(None), TASK.c.due_at, TASK.c.id), page, page_size, task_view)
+
+
+def get_task(task_id: int, *, actor: Actor) -> TaskView:
+    """Return a task the actor may see (NotFoundError otherwise)."""
+    row = db.session.execute(TASKS.where(TASK.c.id == task_id)).first()
+    if row is None or not can_see_case(actor, row.case_id):
+        raise NotFoundError(f"task {task_id} does not exist")
+    return task_view(row)
 
 
 def _id_of(model, column, value: str, what: str) -> int:
@@ -59,3 +152,24 @@ def list_processes() -> list[ProcessVersionView]:
         .order_by(ProcessVersion.process_id, ProcessVersion.version.desc())).all()
     names = _usernames(row.deployed_by_id for row in rows)
     return [version_view(row, names.get(row.deployed_by_id)) for row in rows]
+
+
+@dataclass(frozen=True)
+class AgencyNode:
+    code: str
+    name: str
+    level: str
+    kind: str
+    parent: str | None
+    path: str
+    cross_area: bool
+
+
+def agency_tree() -> list[AgencyNode]:
+    """Every agency, parents before children (ordered by path)."""
+    parent = AGENCY.alias("parent")
+    rows = db.session.execute(
+        select(AGENCY.c.code, AGENCY.c.name, AGENCY.c.level, AGENCY.c.kind, parent.c.code.label("parent"),
+               AGENCY.c.path, AGENCY.c.cross_area)
+        .outerjoin(parent, AGENCY.c.parent_id == parent.c.id).order_by(AGENCY.c.path))
+    return [AgencyNode(**row._mapping) for row in rows]

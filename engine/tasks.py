@@ -9,11 +9,12 @@ from sqlalchemy import Row
 from engine import audit, case_store
 from engine.db import utcnow
 from engine.errors import ConflictError, InvalidInputError, PermissionDeniedError
-from engine.org import Actor, is_within, require_can_act
+from engine.org import Actor
 from engine.results import CaseView, TaskView, task_view
 from engine.runtime import checkout_workflow, run_engine, store
 from engine.scripting import reserved_names
 from engine.transaction import Unit, transaction
+from engine.visibility import require_can_act
 from processes.forms import form_errors
 
 ENGINE_KEYS = {"returned", "return_reason"}
@@ -43,11 +44,10 @@ def unclaim_task(*, task_id: int, username: str) -> TaskView:
     """Give a claimed task back to its agency's queue (the claimant, or a supervisor above)."""
     with transaction():
         task, actor = case_store.load_task_and_actor(task_id, username)
+        require_can_act(actor, task)
         if task.status != "claimed":
             raise ConflictError(f"task {task.id} is {task.status}, not claimed")
-        supervises = actor.has_role("supervisor") and task.agency_path is not None and is_within(
-            task.agency_path, actor.agency_path)
-        if task.claimed_by_id != actor.id and not supervises:
+        if task.claimed_by_id != actor.id and not actor.has_role("supervisor"):
             raise PermissionDeniedError(
                 f"task {task.id} is claimed by {task.claimed_by}; only they or a supervisor "
                 "above the agency can unclaim it")

@@ -134,9 +134,13 @@ def test_only_the_candidate_agency_or_a_supervisor_above_may_act(demo):
     case = work(case.open_tasks[0].id, "city-dispatcher", {"city_dispatch_note": "转"})
     case = work(case.open_tasks[0].id, "pt-dispatcher", {"district_dispatch_note": "转"})
     handling = case.open_tasks[0]  # the Shenjiamen squad's task
+    # Agencies that never had a task on the case may not even see it: the task "does not exist".
     for outsider in ("dg-squad", "sjm-police", "dg-supervisor"):
-        with pytest.raises(PermissionDeniedError):
+        with pytest.raises(NotFoundError):
             claim_task(task_id=handling.id, username=outsider)
+    # The city dispatcher handled an earlier step: it sees the case, but may not act for the squad.
+    with pytest.raises(PermissionDeniedError):
+        claim_task(task_id=handling.id, username="city-dispatcher")
     for supervisor in ("sjm-supervisor", "pt-supervisor"):
         assert claim_task(task_id=handling.id, username=supervisor).claimed_by == supervisor
         unclaim_task(task_id=handling.id, username=supervisor)
@@ -147,7 +151,7 @@ def test_claims_are_exclusive_and_audited(demo):
     claimed = claim_task(task_id=task.id, username="city-dispatcher")
     assert claimed.status == "claimed" and claimed.claimed_by == "city-dispatcher"
     assert claim_task(task_id=task.id, username="city-dispatcher").claimed_by == "city-dispatcher"
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):  # the district has no task on this case yet
         unclaim_task(task_id=task.id, username="pt-dispatcher")
     unclaimed = unclaim_task(task_id=task.id, username="city-dispatcher")
     assert unclaimed.status == "open" and unclaimed.claimed_by is None
