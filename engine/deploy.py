@@ -5,7 +5,7 @@ from pathlib import Path
 from sqlalchemy import bindparam, func, insert, select
 
 from engine.db import utcnow
-from engine.errors import DeployError
+from engine.errors import DeployError, PermissionDeniedError
 from engine.models import ProcessVersion
 from engine.org import get_actor
 from engine.results import DeployResult
@@ -22,12 +22,16 @@ def deploy(*, sources: dict[str, str], username: str | None = None) -> list[Depl
     """Parse and validate BPMN/DMN sources and store each process they define as a new version.
 
     Content already deployed for a process is not stored again. Running cases keep their version.
-    Raises DeployError naming the file, the element and the problem.
+    Raises DeployError naming the file, the element and the problem. A named deployer must be a designer
+    (or an administrator); the server's own CLI may deploy without one.
     """
     parsed = parse_sources(sources)
     results = []
     with transaction() as unit:
-        deployer_id = get_actor(username).id if username else None
+        deployer = get_actor(username) if username else None
+        if deployer is not None and not (deployer.has_role("designer") or deployer.has_role("admin")):
+            raise PermissionDeniedError(f"user {username!r} may not deploy processes: it takes the designer role")
+        deployer_id = deployer.id if deployer else None
         for process in parsed:
             params = {"pid": process.process_id, "digest": process.content_hash}
             existing = unit.conn.execute(_SAME_CONTENT, params).scalar()

@@ -22,6 +22,7 @@ from engine.results import (
     task_view,
     version_view,
 )
+from engine.specs import spec_for_version
 from engine.visibility import can_see_case, require_visible_case, visible_cases
 
 
@@ -173,3 +174,14 @@ def agency_tree() -> list[AgencyNode]:
                AGENCY.c.path, AGENCY.c.cross_area)
         .outerjoin(parent, AGENCY.c.parent_id == parent.c.id).order_by(AGENCY.c.path))
     return [AgencyNode(**row._mapping) for row in rows]
+
+
+def version_bpmn(process_id: str, version: int) -> str:
+    """Return the BPMN XML of the file that defines a process version (for a diagram viewer or modeler)."""
+    row = db.session.execute(
+        select(ProcessVersion.id, ProcessVersion.content_hash, ProcessVersion.sources)
+        .where(ProcessVersion.process_id == process_id, ProcessVersion.version == version)).first()
+    if row is None:
+        raise NotFoundError(f"process {process_id!r} has no version {version}")
+    parsed = spec_for_version(row.id, row.content_hash, process_id, lambda: row.sources)
+    return row.sources[parsed.spec.file]

@@ -7,8 +7,12 @@ from flask_migrate import Migrate
 
 import engine
 from engine.db import db
+from web.api import init_api
+from web.auth import init_auth
 from web.config import build_config
+from web.errors import init_errors
 from web.health import health
+from web.pages import register_pages
 
 MIGRATIONS_DIR = str(Path(engine.__file__).parent / "migrations")
 
@@ -20,5 +24,9 @@ def create_app(config: dict | None = None, *, instance_path: str | None = None) 
     app.config.update(config or {})
     db.init_app(app)
     Migrate(app, db, directory=MIGRATIONS_DIR)
+    init_auth(app)
     app.register_blueprint(health)
+    register_pages(app)
+    init_errors(app)
+    init_api(app)
     return app

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from engine import DeployError, claim_task, complete_task, deploy, list_processes, start_case
+from engine import DeployError, PermissionDeniedError, claim_task, complete_task, deploy, list_processes, start_case
 from engine.db import db
 from engine.deploy import read_sources
 from engine.models import ProcessVersion
@@ -103,3 +103,10 @@ def test_a_stored_version_is_parsed_once(demo):
     first = spec_for_version(version.id, version.content_hash, version.process_id, lambda: version.sources)
     again = spec_for_version(version.id, version.content_hash, version.process_id, dict)
     assert first is again and first.spec.name == "diversion"
+
+
+def test_only_designers_may_deploy(demo):
+    with pytest.raises(PermissionDeniedError, match="designer role"):
+        deploy(sources={"sample.bpmn": samples.sample_bpmn()}, username="sjm-squad")
+    [result] = deploy(sources={"sample.bpmn": samples.sample_bpmn()}, username="designer")
+    assert result.created

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import time_machine
 
+from engine.tokens import authenticate_token
 from tests.engine import samples
 from web.cli import main
 
@@ -103,3 +104,37 @@ def test_text_output_shows_times_in_china_time(cli, demo):
             json.dumps({"category": "noise", "location": "sjm-duntou-g1", "description": "噪音"}))
     # Created 09:00 Beijing time, due 30 minutes later.
     assert "期限 2026-05-11 09:30" in cli("task", "list").output
+
+
+def test_api_tokens_from_the_command_line(cli, demo):
+    created = cli("token", "create", "--user", "sjm-police", "--name", "110 接警推送")
+    assert created.exit_code == 0, created.output
+    token = created.stdout.strip().splitlines()[-1]
+    assert token.startswith("gz_") and len(token) == 46
+    assert "只显示这一次" in created.output and "not shown again" in created.output
+    assert authenticate_token(token) == "sjm-police"
+
+    listed = json.loads(cli("token", "list", "--json").stdout)
+    assert [(t["name"], t["username"], t["active"], t["revoked_at"]) for t in listed] == [
+        ("110 接警推送", "sjm-police", True, None)]
+    assert token not in json.dumps(listed) and "hash" not in json.dumps(listed)
+    assert "有效" in cli("token", "list").output
+
+    assert f"API 令牌 {listed[0]['id']} 已吊销" in cli("token", "revoke", str(listed[0]["id"])).output
+    assert authenticate_token(token) is None
+    assert json.loads(cli("token", "list", "--json").stdout)[0]["active"] is False
+    assert "已吊销" in cli("token", "list").output
+
+
+def test_token_commands_explain_bad_input(cli, demo):
+    unknown_user = cli("token", "create", "--user", "nobody", "--name", "x")
+    assert unknown_user.exit_code == 1 and "user 'nobody' does not exist" in unknown_user.output
+    no_name = cli("token", "create", "--user", "sjm-police", "--name", " ")
+    assert no_name.exit_code == 1 and "name is required" in no_name.output
+    missing = cli("token", "revoke", "42")
+    assert missing.exit_code == 1 and "API token 42 does not exist" in missing.output
+    not_a_number = cli("token", "revoke", "first")
+    assert not_a_number.exit_code == 2 and "not a valid integer" in not_a_number.output
+    assert cli("token", "list").output.strip() == "没有 API 令牌"
+    for result in (unknown_user, no_name, missing, not_a_number):
+        assert "Traceback" not in result.output

@@ -8,7 +8,8 @@ from web.cli.demo import demo
 from web.cli.processes import deploy_command, process
 from web.cli.serve import serve
 from web.cli.tasks import task
+from web.cli.tokens import token
 
 main = FlaskGroup(create_app=create_app, help="共治 Gongzhi: interagency referral platform.")
-for command in (deploy_command, process, demo, case, task, serve):
+for command in (deploy_command, process, demo, case, task, token, serve):
     main.add_command(command)
