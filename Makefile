@@ -14,8 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+SWAGGER_UI := web/static/vendor/swagger-ui
+
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
+	mkdir -p $(SWAGGER_UI)
+	cp node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/swagger-ui-bundle.js $(SWAGGER_UI)/
 	touch $(NODE_STAMP)
 
 install: $(STAMP) $(NODE_STAMP)
@@ -36,4 +40,4 @@ bench: install
 	$(BIN)/python bench/engine_throughput.py --quick
 
 clean:
-	rm -rf $(VENV) node_modules instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules web/static/vendor instance .pytest_cache .ruff_cache

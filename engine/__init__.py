@@ -15,10 +15,11 @@ from engine.errors import (
     ProcessError,
 )
 from engine.queries import get_case, list_processes, list_tasks
-from engine.tasks import claim_task, complete_task, return_task, unclaim_task
+from engine.tasks import claim_task, complete_task, reassign_task, return_task, unclaim_task
 
 __all__ = [
     "ConflictError", "DeployError", "EngineError", "InvalidInputError", "NotFoundError",
     "PermissionDeniedError", "ProcessError", "claim_task", "complete_task", "deploy", "fire_due_timers",
-    "get_case", "list_processes", "list_tasks", "return_task", "start_case", "unclaim_task",
+    "get_case", "list_processes", "list_tasks", "reassign_task", "return_task", "start_case",
+    "unclaim_task",
 ]

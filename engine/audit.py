@@ -11,7 +11,7 @@ from engine.transaction import current_unit
 
 EVENTS = (
     "case_started", "task_created", "claimed", "unclaimed", "completed", "returned", "cancelled",
-    "case_completed", "timer_fired",
+    "case_completed", "timer_fired", "reassigned",
 )
 
 

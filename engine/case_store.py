@@ -52,7 +52,7 @@ _UPDATE_CASE = (
     update(CASE).where(CASE.c.id == bindparam("case_id"), CASE.c.version == bindparam("old_version"))
     .values(version=CASE.c.version + 1, **{name: bindparam(f"new_{name}") for name in _CASE_FIELDS})
 )
-_TASK_FIELDS = ("status", "claimed_by_id", "claimed_at", "completed_at", "completed_by_id")
+_TASK_FIELDS = ("status", "claimed_by_id", "claimed_at", "completed_at", "completed_by_id", "candidate_agency_id")
 _UPDATE_TASK = (
     update(TASK).where(TASK.c.id == bindparam("task_id"), TASK.c.version == bindparam("old_version"))
     .values(version=TASK.c.version + 1, **{name: bindparam(f"new_{name}") for name in _TASK_FIELDS})
@@ -108,7 +108,7 @@ def active_tasks(case_id: int) -> list[Row]:
 
 
 def update_task(task: Row, **changes) -> None:
-    """Save changes to a task's status and people if nobody changed it since it was read."""
+    """Save changes to a task's status, people and agency if nobody changed it since it was read."""
     params = {f"new_{name}": changes.get(name, getattr(task, name)) for name in _TASK_FIELDS}
     result = connection().execute(_UPDATE_TASK, {**params, "task_id": task.id, "old_version": task.version})
     if result.rowcount != 1:

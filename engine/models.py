@@ -159,3 +159,17 @@ class ApiToken(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TaskComment(db.Model):
+    """A note left on a task by someone who can see its case; comments are only ever added."""
+
+    __tablename__ = "task_comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
+    # The task's case, copied so a case's comments can be listed without a join.
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

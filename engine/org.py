@@ -23,6 +23,7 @@ class AgencyRef:
     code: str
     name: str
     path: str
+    cross_area: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,8 @@ _ACTOR = (
     .join(AGENCY, USER.c.agency_id == AGENCY.c.id)
     .where(USER.c.username == bindparam("username"), USER.c.active.is_(True))
 )
-_AGENCY_BY_CODE = select(AGENCY.c.id, AGENCY.c.code, AGENCY.c.name, AGENCY.c.path, AGENCY.c.level).where(
-    AGENCY.c.code == bindparam("code"))
+_AGENCY_BY_CODE = select(AGENCY.c.id, AGENCY.c.code, AGENCY.c.name, AGENCY.c.path, AGENCY.c.level,
+                         AGENCY.c.cross_area).where(AGENCY.c.code == bindparam("code"))
 # An agency is in the location's chain when its path is a prefix of the location's path.
 _IN_CHAIN = func.substr(bindparam("path"), 1, func.length(AGENCY.c.path)) == AGENCY.c.path
 _PARENT_IN_CHAIN = func.substr(bindparam("path"), 1, func.length(_PARENT.c.path)) == _PARENT.c.path
@@ -86,6 +87,12 @@ def resolve_location(code: str | None) -> AgencyRef:
         raise InvalidInputError(f"location {code!r} is not the code of a grid or community",
                                 details={"location": ["unknown grid or community code"]})
     return AgencyRef(row.id, row.code, row.name, row.path)
+
+
+def find_agency(code: str) -> AgencyRef | None:
+    """Return the agency with this code, or None."""
+    row = connection().execute(_AGENCY_BY_CODE, {"code": code}).first()
+    return AgencyRef(row.id, row.code, row.name, row.path, row.cross_area) if row is not None else None
 
 
 def candidate_agency(kind: str, jurisdiction_path: str) -> AgencyRef | None:

@@ -1,4 +1,4 @@
-"""Commands on tasks: claim, unclaim, complete and return."""
+"""Commands on tasks: claim, unclaim, complete, return and reassign."""
 
 from dataclasses import replace
 from uuid import UUID
@@ -9,7 +9,7 @@ from sqlalchemy import Row
 from engine import audit, case_store
 from engine.db import utcnow
 from engine.errors import ConflictError, InvalidInputError, PermissionDeniedError
-from engine.org import Actor
+from engine.org import Actor, find_agency, is_within
 from engine.results import CaseView, TaskView, task_view
 from engine.runtime import checkout_workflow, run_engine, store
 from engine.scripting import reserved_names
@@ -70,7 +70,6 @@ def _validate_form(task: Row, data: dict) -> None:
 
 def _finish(unit: Unit, task: Row, actor: Actor, data: dict, *, outcome: str, submitted: dict) -> CaseView:
     """Run the task with `data`; the audit event keeps what the user `submitted`."""
-    require_can_act(actor, task)
     _require_open_for(task, actor)
     case = case_store.load_case(task.case_id)
     workflow = checkout_workflow(case)
@@ -95,6 +94,7 @@ def complete_task(*, task_id: int, username: str, data: dict) -> CaseView:
     """Complete a task with its form data and run the case on until people or events are needed."""
     with transaction() as unit:
         task, actor = case_store.load_task_and_actor(task_id, username)
+        require_can_act(actor, task)  # before anything that would tell an outsider about the task
         _validate_form(task, data)
         payload = {**data, "returned": False} if task.returnable else dict(data)
         return _finish(unit, task, actor, payload, outcome="completed", submitted=data)
@@ -105,6 +105,7 @@ def return_task(*, task_id: int, username: str, reason: str) -> CaseView:
     reason = (reason or "").strip()
     with transaction() as unit:
         task, actor = case_store.load_task_and_actor(task_id, username)
+        require_can_act(actor, task)
         if not reason:
             raise InvalidInputError("a return needs a reason", details={"reason": ["required"]})
         if not task.returnable:
@@ -112,3 +113,42 @@ def return_task(*, task_id: int, username: str, reason: str) -> CaseView:
                                     "handle returns at this step")
         return _finish(unit, task, actor, {"returned": True, "return_reason": reason}, outcome="returned",
                        submitted={"return_reason": reason})
+
+
+def reassign_task(*, task_id: int, username: str, agency_code: str, reason: str) -> TaskView:
+    """Send an open or claimed task to another agency (改派); a supervisor's decision, with a reason.
+
+    The supervisor must be above the task's agency and above the new one (or the new one serves every
+    area). A claimed task goes back to the open queue of its new agency. Raises NotFoundError when the
+    supervisor may not see the task, PermissionDeniedError outside their area, InvalidInputError for a
+    missing reason or an unknown or unchanged agency, and ConflictError when the task is closed or was
+    changed meanwhile.
+    """
+    reason, agency_code = (reason or "").strip(), (agency_code or "").strip()
+    with transaction():
+        task, actor = case_store.load_task_and_actor(task_id, username)
+        require_can_act(actor, task)
+        if not actor.has_role("supervisor"):
+            raise PermissionDeniedError(f"only a supervisor can reassign task {task.id}; ask the supervisor "
+                                        f"above {task.agency_name or 'its agency'}")
+        if not reason:
+            raise InvalidInputError("a reassignment needs a reason", details={"reason": ["required"]})
+        if task.status not in ("open", "claimed"):
+            raise ConflictError(f"task {task.id} is already {task.status}; only open or claimed tasks can be "
+                                "reassigned")
+        target = find_agency(agency_code) if agency_code else None
+        if target is None:
+            raise InvalidInputError(f"agency {agency_code!r} does not exist; give the code of an agency",
+                                    details={"agency": ["unknown agency code"]})
+        if target.id == task.candidate_agency_id:
+            raise InvalidInputError(f"task {task.id} is already at {target.name} ({target.code}); choose "
+                                    "another agency", details={"agency": ["the task is already at this agency"]})
+        if not (target.cross_area or is_within(target.path, actor.agency_path)):
+            raise PermissionDeniedError(f"{target.name} ({target.code}) is outside the area of "
+                                        f"{actor.agency_name}; you can reassign only to agencies in your area")
+        case_store.update_task(task, candidate_agency_id=target.id, status="open", claimed_by_id=None,
+                               claimed_at=None)
+        audit.record("reassigned", case_id=task.case_id, task_id=task.id, actor_id=actor.id,
+                     data={"from": task.agency_code, "to": target.code, "reason": reason})
+        return replace(task_view(task), agency_code=target.code, agency_name=target.name, status="open",
+                       claimed_by=None)

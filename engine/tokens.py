@@ -18,6 +18,7 @@ from engine.db import utcnow
 from engine.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from engine.models import ApiToken, User
 from engine.transaction import connection, transaction
+from engine.users import require_admin
 
 TOKEN_PREFIX = "gz_"
 # secrets.token_urlsafe(32) is 43 characters of the URL-safe base64 alphabet.
@@ -127,19 +128,30 @@ def create_token(*, username: str, name: str, created_by: str | None = None) -> 
     return CreatedToken(id=token_id, name=name, username=username, token=token)
 
 
-def revoke_token(*, token_id: int) -> None:
+def revoke_token(*, token_id: int, actor_username: str | None = None) -> None:
     """Revoke a token: from now on it authenticates nobody. Revoking it again changes nothing.
 
-    Raises NotFoundError when no token has this id.
+    `actor_username` is the administrator revoking it (None for the operator's command line).
+
+    Raises PermissionDeniedError when the actor is not an active administrator, NotFoundError when no
+    token has this id.
     """
     with transaction() as unit:
+        if actor_username is not None:
+            require_admin(actor_username)
         if unit.conn.execute(_TOKEN_BY_ID, {"token_id": token_id}).first() is None:
             raise NotFoundError(f"API token {token_id} does not exist")
         unit.conn.execute(_REVOKE, {"token_id": token_id, "now": utcnow()})
 
 
-def list_tokens() -> list[TokenView]:
-    """Return every token, revoked ones included, oldest first; never the token or its hash."""
+def list_tokens(*, actor_username: str | None = None) -> list[TokenView]:
+    """Return every token, revoked ones included, oldest first; never the token or its hash.
+
+    `actor_username` is the administrator asking (None for the operator's command line); raises
+    PermissionDeniedError when they are not an active administrator.
+    """
+    if actor_username is not None:
+        require_admin(actor_username)
     return [TokenView(row.id, row.name, row.username, row.created_by, row.created_at, row.last_used_at,
                       row.revoked_at) for row in connection().execute(_LIST)]
 

@@ -138,6 +138,11 @@ def test_only_the_candidate_agency_or_a_supervisor_above_may_act(demo):
     for outsider in ("dg-squad", "sjm-police", "dg-supervisor"):
         with pytest.raises(NotFoundError):
             claim_task(task_id=handling.id, username=outsider)
+        # Not even invalid form data or a return tells an outsider anything about the task.
+        with pytest.raises(NotFoundError):
+            complete_task(task_id=handling.id, username=outsider, data={"unexpected": 1})
+        with pytest.raises(NotFoundError):
+            return_task(task_id=handling.id, username=outsider, reason="")
     # The city dispatcher handled an earlier step: it sees the case, but may not act for the squad.
     with pytest.raises(PermissionDeniedError):
         claim_task(task_id=handling.id, username="city-dispatcher")

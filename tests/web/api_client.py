@@ -17,6 +17,9 @@ class ApiClient:
     def post(self, path, json=None, **kwargs):
         return self.client.post(f"/api/v1{path}", json=json, headers=self.headers, **kwargs)
 
+    def patch(self, path, json=None, **kwargs):
+        return self.client.patch(f"/api/v1{path}", json=json, headers=self.headers, **kwargs)
+
 
 def as_user(app, username: str | None) -> ApiClient:
     return ApiClient(app.test_client(), username)

@@ -1,6 +1,7 @@
 """The HTTP API as the 110 dispatch system, citizen apps and agency staff use it."""
 
 import io
+import re
 
 from tests.engine import samples
 from tests.web.api_client import as_user
@@ -145,3 +146,14 @@ def test_the_openapi_document_describes_the_api(app):
     spec = app.test_client().get("/api/v1/openapi.json").get_json()
     assert spec["info"]["title"].startswith("Gongzhi")
     assert {"/api/v1/cases", "/api/v1/tasks/{task_id}/complete", "/api/v1/processes"} <= set(spec["paths"])
+
+
+def test_the_interactive_docs_load_everything_from_this_server(app):
+    client = app.test_client()
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and all(asset.startswith("/") for asset in assets), assets  # no CDN: this machine is offline
+    for asset in assets:
+        assert client.get(asset).status_code == 200, f"{asset} is missing: run `make install`"

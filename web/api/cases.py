@@ -35,21 +35,21 @@ class Cases(MethodView):
         return start_case(process_id=body["process_id"], data=body["data"], username=current_username())
 
 
-@blp.route("/<int:case_id>")
+@blp.route("/<int(max=2147483647):case_id>")
 @blp.response(200, CaseSchema)
 def read(case_id):
     """A case with its open tasks."""
     return get_case(case_id, actor=current_actor(), with_events=False)
 
 
-@blp.route("/<int:case_id>/timeline")
+@blp.route("/<int(max=2147483647):case_id>/timeline")
 @blp.response(200, EventSchema(many=True))
 def timeline(case_id):
     """The case's audit events, oldest first."""
     return case_events(case_id, actor=current_actor())
 
 
-@blp.route("/<int:case_id>/progress")
+@blp.route("/<int(max=2147483647):case_id>/progress")
 @blp.response(200, ProgressSchema)
 def progress(case_id):
     """Completed, active and overdue BPMN element ids, for highlighting the diagram."""

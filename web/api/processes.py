@@ -40,7 +40,7 @@ def deploy_files(files):
     return deploy(sources=sources, username=current_username())
 
 
-@blp.route("/<process_id>/versions/<int:version>/bpmn")
+@blp.route("/<process_id>/versions/<int(max=2147483647):version>/bpmn")
 @blp.response(200, description="BPMN 2.0 XML", content_type="application/xml")
 def bpmn(process_id, version):
     """The BPMN XML of a process version."""

@@ -122,7 +122,8 @@ class DeployResultSchema(Schema):
 
 
 class DeployFilesSchema(Schema):
-    files = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}), required=True)
+    files = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}), required=True,
+                        validate=validate.Length(min=1, max=50))
 
 
 class AgencySchema(Schema):
@@ -133,3 +134,9 @@ class AgencySchema(Schema):
     parent = fields.String(allow_none=True)
     path = fields.String()
     cross_area = fields.Boolean()
+
+
+class ReassignTaskSchema(Schema):
+    agency = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                           metadata={"description": "code of the agency the task goes to"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))

@@ -1,8 +1,8 @@
-"""Tasks: inboxes, claim, unclaim, complete, return, and the form to fill."""
+"""Tasks: inboxes, claim, unclaim, complete, return, reassign, and the form to fill."""
 
 from flask_smorest import Blueprint
 
-from engine import claim_task, complete_task, return_task, unclaim_task
+from engine import claim_task, complete_task, reassign_task, return_task, unclaim_task
 from engine.queries import get_task, inbox
 from processes.forms import load_form
 from web.api.actor import current_actor, current_username
@@ -10,6 +10,7 @@ from web.api.schemas import (
     CaseSchema,
     CompleteTaskSchema,
     InboxQuerySchema,
+    ReassignTaskSchema,
     ReturnTaskSchema,
     TaskPageSchema,
     TaskSchema,
@@ -26,14 +27,14 @@ def list_inbox(query):
     return inbox(actor=current_actor(), **query)
 
 
-@blp.route("/<int:task_id>")
+@blp.route("/<int(max=2147483647):task_id>")
 @blp.response(200, TaskSchema)
 def read(task_id):
     """A task you may see."""
     return get_task(task_id, actor=current_actor())
 
 
-@blp.route("/<int:task_id>/form")
+@blp.route("/<int(max=2147483647):task_id>/form")
 @blp.response(200)
 def form(task_id):
     """The JSON Schema of the task's form (an empty object schema when it has none)."""
@@ -41,21 +42,21 @@ def form(task_id):
     return load_form(task.form) if task.form else {"type": "object", "properties": {}}
 
 
-@blp.route("/<int:task_id>/claim", methods=["POST"])
+@blp.route("/<int(max=2147483647):task_id>/claim", methods=["POST"])
 @blp.response(200, TaskSchema)
 def claim(task_id):
     """Sign for a task (签收)."""
     return claim_task(task_id=task_id, username=current_username())
 
 
-@blp.route("/<int:task_id>/unclaim", methods=["POST"])
+@blp.route("/<int(max=2147483647):task_id>/unclaim", methods=["POST"])
 @blp.response(200, TaskSchema)
 def unclaim(task_id):
     """Give a claimed task back to its agency."""
     return unclaim_task(task_id=task_id, username=current_username())
 
 
-@blp.route("/<int:task_id>/complete", methods=["POST"])
+@blp.route("/<int(max=2147483647):task_id>/complete", methods=["POST"])
 @blp.arguments(CompleteTaskSchema)
 @blp.response(200, CaseSchema)
 def complete(body, task_id):
@@ -63,9 +64,18 @@ def complete(body, task_id):
     return complete_task(task_id=task_id, username=current_username(), data=body["data"])
 
 
-@blp.route("/<int:task_id>/return", methods=["POST"])
+@blp.route("/<int(max=2147483647):task_id>/return", methods=["POST"])
 @blp.arguments(ReturnTaskSchema)
 @blp.response(200, CaseSchema)
 def return_(body, task_id):
     """Return a misrouted task (退回) with a reason."""
     return return_task(task_id=task_id, username=current_username(), reason=body["reason"])
+
+
+@blp.route("/<int(max=2147483647):task_id>/reassign", methods=["POST"])
+@blp.arguments(ReassignTaskSchema)
+@blp.response(200, TaskSchema)
+def reassign(body, task_id):
+    """Send an open or claimed task to another agency in your area (改派), with a reason. Supervisors only."""
+    return reassign_task(task_id=task_id, username=current_username(), agency_code=body["agency"],
+                         reason=body["reason"])

@@ -1,0 +1,111 @@
+"""Authorization matrix: every endpoint × who asks, with the exact status code each one gets.
+
+The case under test is a diversion started by the Shenjiamen police station whose city step is done:
+its open task sits at the district dispatch centre (pt-dispatch).
+"""
+
+import io
+
+import pytest
+
+from engine.tokens import create_token
+from tests.engine import samples
+from tests.web.api_client import as_user
+
+NOISE = {"category": "noise", "location": "sjm-duntou-g1", "description": "噪音扰民"}
+ACTORS = {
+    "anonymous": None,
+    "own_agency": "pt-dispatcher",       # staff of the agency that holds the task
+    "other_agency": "dg-squad",          # staff with nothing to do with the case
+    "parent_supervisor": "pt-supervisor",  # supervisor of the district above the task's agency
+    "designer": "designer",              # works at the city centre, which had a task on the case
+    "admin": "admin",
+}
+
+
+def _victim_token() -> int:
+    return create_token(username="sjm-squad", name="to revoke").id
+
+
+def _district_task(app) -> tuple[int, int]:
+    case = as_user(app, "sjm-police").post("/cases", json={"process_id": "diversion", "data": NOISE}).get_json()
+    city = as_user(app, "city-dispatcher")
+    city_task = case["open_tasks"][0]["id"]
+    city.post(f"/tasks/{city_task}/claim")
+    case = city.post(f"/tasks/{city_task}/complete", json={"data": {"city_dispatch_note": "转区级"}}).get_json()
+    return case["id"], case["open_tasks"][0]["id"]
+
+
+def _upload():
+    return {"files": [(io.BytesIO(samples.sample_bpmn().encode()), "sample.bpmn")]}
+
+
+# (method, path template, body, {actor: status})
+READ_CASE = {"anonymous": 401, "own_agency": 200, "other_agency": 404, "parent_supervisor": 200, "designer": 200,
+             "admin": 200}
+ACT_ON_TASK = {"anonymous": 401, "own_agency": 200, "other_agency": 404, "parent_supervisor": 200,
+               "designer": 403, "admin": 403}
+ADMIN_ONLY = {"anonymous": 401, "own_agency": 403, "other_agency": 403, "parent_supervisor": 403, "designer": 403,
+              "admin": 200}
+EVERYONE = {"anonymous": 401, "own_agency": 200, "other_agency": 200, "parent_supervisor": 200, "designer": 200,
+            "admin": 200}
+MATRIX = [
+    ("GET", "/processes", None, EVERYONE),
+    ("POST", "/processes", "upload", {"anonymous": 401, "own_agency": 403, "other_agency": 403,
+                                      "parent_supervisor": 403, "designer": 201, "admin": 201}),
+    ("GET", "/processes/diversion/versions/1/bpmn", None, EVERYONE),
+    ("GET", "/agencies", None, EVERYONE),
+    ("GET", "/cases", None, EVERYONE),
+    ("POST", "/cases", {"process_id": "diversion", "data": NOISE},
+     {actor: 401 if actor == "anonymous" else 201 for actor in ACTORS}),
+    ("GET", "/cases/{case}", None, READ_CASE),
+    ("GET", "/cases/{case}/timeline", None, READ_CASE),
+    ("GET", "/cases/{case}/progress", None, READ_CASE),
+    ("GET", "/tasks?view=mine", None, EVERYONE),
+    ("GET", "/tasks?view=agency", None, EVERYONE),
+    ("GET", "/tasks?view=overdue", None, EVERYONE),
+    ("GET", "/tasks/{task}", None, READ_CASE),
+    ("GET", "/tasks/{task}/form", None, READ_CASE),
+    ("POST", "/tasks/{task}/claim", None, ACT_ON_TASK),
+    ("POST", "/tasks/{task}/unclaim", None, {**ACT_ON_TASK, "own_agency": 409, "parent_supervisor": 409}),
+    ("POST", "/tasks/{task}/complete", {"data": {"district_dispatch_note": "转街道"}}, ACT_ON_TASK),
+    ("POST", "/tasks/{task}/return", {"reason": "不属于本区"}, ACT_ON_TASK),
+    ("POST", "/tasks/{task}/reassign", {"agency": "sjm-office", "reason": "改由街道办理"},
+     {"anonymous": 401, "own_agency": 403, "other_agency": 404, "parent_supervisor": 200, "designer": 403,
+      "admin": 403}),
+    ("GET", "/tasks/{task}/comments", None, READ_CASE),
+    ("POST", "/tasks/{task}/comments", {"body": "已电话联系报警人"}, {**READ_CASE, "own_agency": 201,
+                                                                 "parent_supervisor": 201, "designer": 201,
+                                                                 "admin": 201}),
+    ("GET", "/users", None, ADMIN_ONLY),
+    ("POST", "/users", {"username": "new-grid-worker", "display_name": "新网格员", "agency_code": "sjm-duntou-g2",
+                        "roles": ["staff"], "password": "a-long-password"}, {**ADMIN_ONLY, "admin": 201}),
+    ("GET", "/users/sjm-squad", None, ADMIN_ONLY),
+    ("PATCH", "/users/sjm-squad", {"display_name": "沈家门城管队员（改）"}, ADMIN_ONLY),
+    ("GET", "/tokens", None, ADMIN_ONLY),
+    ("POST", "/tokens", {"username": "sjm-squad", "name": "110 dispatch"}, {**ADMIN_ONLY, "admin": 201}),
+    ("POST", "/tokens/{token}/revoke", None, {**ADMIN_ONLY, "admin": 204}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX,
+                         ids=[f"{method} {path}" for method, path, _, _ in MATRIX])
+def test_authorization_matrix(app, demo, method, path, body, expected):
+    assert set(expected) == set(ACTORS), "every endpoint is checked for every kind of caller"
+    got = {}
+    for actor, username in ACTORS.items():
+        case_id, task_id = _district_task(app)  # a fresh case for each caller: nothing one did affects the next
+        client = as_user(app, username)
+        url = path.format(case=case_id, task=task_id, token=_victim_token())
+        if body == "upload":
+            response = client.post(url, data=_upload(), content_type="multipart/form-data")
+        elif method == "POST":
+            response = client.post(url, json=body)
+        elif method == "PATCH":
+            response = client.patch(url, json=body)
+        else:
+            response = client.get(url)
+        got[actor] = response.status_code
+        if response.status_code >= 400:
+            assert response.content_type == "application/problem+json", (actor, response.data)
+    assert got == expected
