@@ -19,13 +19,9 @@ from engine import (
 )
 from engine.db import db
 from engine.models import Agency, AuditEvent, Task, User
+from tests.steps import work
 
 NOISE = {"category": "noise", "location": "sjm-duntou-g1", "description": "楼上装修噪音扰民"}
-
-
-def work(task_id: int, username: str, data: dict):
-    claim_task(task_id=task_id, username=username)
-    return complete_task(task_id=task_id, username=username, data=data)
 
 
 def events(case) -> list[str]:

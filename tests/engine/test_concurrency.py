@@ -1,6 +1,5 @@
 """Two people completing the same task at once: exactly one wins, the other gets a conflict."""
 
-import threading
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -8,31 +7,9 @@ from sqlalchemy import func, select
 from engine import ConflictError, claim_task, complete_task, start_case
 from engine.db import db
 from engine.models import Agency, AuditEvent, Task, User
+from tests.steps import race
 
 NOISE = {"category": "noise", "location": "sjm-duntou-g1", "description": "噪音"}
-
-
-def _race(app, calls) -> list[object]:
-    """Run the calls in threads released together; return each result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(index, call):
-        with app.app_context():
-            barrier.wait()
-            try:
-                results[index] = call()
-            except Exception as error:  # the test inspects what each thread got
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def _second_dispatcher() -> None:
@@ -47,7 +24,7 @@ def test_concurrent_completions_of_one_task_let_exactly_one_win(demo):
     for _ in range(5):
         task = start_case(process_id="diversion", data=NOISE).open_tasks[0]
         db.session.remove()
-        results = _race(app, [
+        results = race(app, [
             lambda t=task, n=n: complete_task(task_id=t.id, username=n, data={"city_dispatch_note": n})
             for n in ("city-dispatcher", "city-supervisor")
         ])
@@ -68,7 +45,7 @@ def test_concurrent_claims_of_one_task_let_exactly_one_win(demo):
     app = current_app._get_current_object()
     task = start_case(process_id="diversion", data=NOISE).open_tasks[0]
     db.session.remove()
-    results = _race(app, [
+    results = race(app, [
         lambda n=n: claim_task(task_id=task.id, username=n) for n in ("city-dispatcher", "city-dispatcher-2")
     ])
     assert sum(not isinstance(r, Exception) for r in results) == 1, results

@@ -18,15 +18,10 @@ from engine.db import db
 from engine.models import Agency, AuditEvent, Task, User
 from engine.org import get_actor
 from engine.queries import get_case, inbox
-from tests.engine.test_concurrency import _race
+from tests.steps import race, work
 
 NOISE = {"category": "noise", "location": "sjm-duntou-g1", "description": "噪音"}
 HANDLED = {"handling_measures": "上门劝导", "handled_on_site": True}
-
-
-def work(task_id: int, username: str, data: dict):
-    claim_task(task_id=task_id, username=username)
-    return complete_task(task_id=task_id, username=username, data=data)
 
 
 def street_task() -> int:
@@ -206,7 +201,7 @@ def test_concurrent_reassign_and_claim_never_lose_an_update(demo):
     for _ in range(4):
         task_id = street_task()
         db.session.remove()
-        claimed, reassigned = _race(app, [
+        claimed, reassigned = race(app, [
             lambda t=task_id: claim_task(task_id=t, username="sjm-squad"),
             lambda t=task_id: reassign_task(task_id=t, username="sjm-supervisor", agency_code="sjm-office",
                                             reason="转街道办"),

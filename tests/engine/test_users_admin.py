@@ -1,6 +1,5 @@
 """Administrators manage users and roles: who may, what each field must be, and what may not be undone."""
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -12,6 +11,7 @@ from engine.errors import ConflictError, InvalidInputError, NotFoundError, Permi
 from engine.models import User
 from engine.tokens import authenticate_token, create_token, list_tokens, revoke_token
 from engine.users import create_user, get_user, get_user_record, list_users, update_user, verify_password
+from tests.steps import race
 
 T0 = datetime(2026, 5, 11, 1, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
@@ -228,33 +228,11 @@ def test_administrators_cannot_lock_themselves_out(demo):
         list_users(actor_username="admin")
 
 
-def _race(app, calls) -> list[object]:
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(index, call):
-        with app.app_context():
-            barrier.wait()
-            try:
-                results[index] = call()
-            except Exception as error:  # the test inspects what each thread got
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @pytest.mark.parametrize("change", [{"roles": ["staff"]}, {"active": False}])
 def test_two_administrators_demoting_each_other_at_once_leave_one(app, demo, change):
     _second_admin()
     db.session.remove()
-    results = _race(app, [lambda: update_user(actor_username="admin", username="admin-2", **change),
+    results = race(app, [lambda: update_user(actor_username="admin", username="admin-2", **change),
                           lambda: update_user(actor_username="admin-2", username="admin", **change)])
     winners = [result for result in results if not isinstance(result, Exception)]
     losers = [result for result in results if isinstance(result, Exception)]

@@ -5,18 +5,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from engine import NotFoundError, claim_task, complete_task, start_case
+from engine import NotFoundError, claim_task, start_case
 from engine.org import get_actor
 from engine.progress import case_progress
 from engine.queries import get_case, get_task, inbox, list_cases
+from tests.steps import work
 
 NOISE = {"category": "noise", "location": "sjm-duntou-g1", "description": "噪音"}
 MONDAY = datetime(2026, 5, 11, 1, 0, tzinfo=UTC)
-
-
-def work(task_id: int, username: str, data: dict):
-    claim_task(task_id=task_id, username=username)
-    return complete_task(task_id=task_id, username=username, data=data)
 
 
 def test_a_case_is_visible_to_agencies_with_tasks_on_it_and_supervisors_above(demo):

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine import claim_task, complete_task, get_case, start_case
+from engine import get_case, start_case
 from processes.forms import load_form
+from tests.steps import work
 
 DMN = Path(__file__).resolve().parents[2] / "bpmn" / "dispute_funnel.dmn"
 LOCATION = "sjm-duntou-g1"
@@ -30,11 +31,6 @@ ROWS = [
     pytest.param("property_damage", "community", {"sjm-duntou", "pt-justice"}, id="property_damage"),
     pytest.param(None, "community", {"pt-justice", "sjm-office"}, id="default-no-category"),
 ]
-
-
-def work(task_id: int, username: str, data: dict):
-    claim_task(task_id=task_id, username=username)
-    return complete_task(task_id=task_id, username=username, data=data)
 
 
 def start(category: str | None, source: str = "police"):

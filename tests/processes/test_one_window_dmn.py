@@ -15,10 +15,11 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine import claim_task, complete_task, get_case, start_case
+from engine import get_case, start_case
 from engine.scripting import SCRIPT_ENGINE
 from processes.forms import load_form
 from processes.one_window import CATALOGUE, item_codes, one_window_item
+from tests.steps import only, work
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 DMN = BPMN_DIR / "one_window.dmn"
@@ -47,17 +48,6 @@ def decide():
         return [rule.id for rule in table.decide(task)], table.result(task)
 
     return run
-
-
-def work(task_id: int, username: str, data: dict):
-    claim_task(task_id=task_id, username=username)
-    return complete_task(task_id=task_id, username=username, data=data)
-
-
-def only(case, bpmn_id: str, agency: str):
-    [task] = case.open_tasks
-    assert (task.bpmn_id, task.agency_code) == (bpmn_id, agency)
-    return task
 
 
 FRONT_DESK_NO_PHOTO = {"received_materials": ["居民身份证"], "photo_on_file": False, "photo_ref": ""}

@@ -10,11 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from engine import PermissionDeniedError, case_store, claim_task, complete_task, fire_due_timers, get_case, start_case
+from engine import PermissionDeniedError, case_store, claim_task, fire_due_timers, get_case, start_case
 from engine.db import db, utcnow
-from engine.models import Agency, Case, Task
+from engine.models import Case, Task
 from engine.runtime import parsed_version
 from engine.serialization import load_workflow
+from tests.steps import created, handled, only, work
 
 PROCESS = "dispute_funnel"
 INJURY = {"source": "police", "location": "sjm-duntou-g1", "parties": ["张某", "李某"],
@@ -25,11 +26,6 @@ UNCLASSIFIED = {"source": "litigation", "location": "sjm-duntou-g2", "parties": 
                 "summary": "诉前引导调解的合同纠纷"}
 
 
-def work(task_id: int, username: str, data: dict):
-    claim_task(task_id=task_id, username=username)
-    return complete_task(task_id=task_id, username=username, data=data)
-
-
 def case_data(case_id: int) -> dict:
     """The data of a completed case, as the workflow ended with it (resolved_level, court_outcome, ...)."""
     case = case_store.load_case(case_id)
@@ -37,26 +33,6 @@ def case_data(case_id: int) -> dict:
                              parsed_version(case.process_version_id, case.content_hash, case.process_id))
     assert workflow.is_completed()
     return workflow.data
-
-
-def handled(case_id: int) -> list[tuple[str, str, str]]:
-    """(task, agency, actor) of every completed task, in order."""
-    steps = []
-    for event in get_case(case_id).events:
-        if event.event == "completed":
-            task = db.session.get(Task, event.task_id)
-            steps.append((task.bpmn_id, db.session.get(Agency, task.candidate_agency_id).code, event.actor))
-    return steps
-
-
-def created(case_id: int) -> list[str]:
-    return [event.data["bpmn_id"] for event in get_case(case_id).events if event.event == "task_created"]
-
-
-def only(case, bpmn_id: str, agency: str):
-    [task] = case.open_tasks
-    assert (task.bpmn_id, task.agency_code) == (bpmn_id, agency)
-    return task
 
 
 def test_a_personal_injury_dispute_goes_to_joint_mediation_and_the_court_confirms_the_agreement(demo):

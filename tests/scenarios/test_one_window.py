@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 from SpiffWorkflow.util.task import TaskState
 
-from engine import InvalidInputError, case_store, claim_task, complete_task, get_case, start_case
-from engine.db import db
-from engine.models import Agency, Task
+from engine import InvalidInputError, case_store, complete_task, start_case
 from engine.runtime import parsed_version
 from engine.serialization import load_workflow
 from engine.specs import parse_sources
 from processes.forms import load_form
 from processes.one_window import one_window_print
+from tests.steps import created, handled, only, work
 
 PROCESS = "one_window"
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
@@ -33,31 +32,6 @@ CAPTURED = "ZP202406010001"
 APPROVED = {"decision": "approved", "approval_opinion": "符合条件，同意办理"}
 INCOMPLETE = {"decision": "incomplete", "approval_opinion": "材料不全：请补交房屋租赁合同原件"}
 SUPPLEMENT = {"supplemented_materials": ["房屋租赁合同原件"], "supplement_note": "申请人已到窗口补交"}
-
-
-def work(task_id: int, username: str, data: dict):
-    claim_task(task_id=task_id, username=username)
-    return complete_task(task_id=task_id, username=username, data=data)
-
-
-def only(case, bpmn_id: str, agency: str):
-    [task] = case.open_tasks
-    assert (task.bpmn_id, task.agency_code) == (bpmn_id, agency)
-    return task
-
-
-def handled(case_id: int) -> list[tuple[str, str, str]]:
-    """(task, agency, actor) of every completed task, in order."""
-    steps = []
-    for event in get_case(case_id).events:
-        if event.event == "completed":
-            task = db.session.get(Task, event.task_id)
-            steps.append((task.bpmn_id, db.session.get(Agency, task.candidate_agency_id).code, event.actor))
-    return steps
-
-
-def created(case_id: int) -> list[str]:
-    return [event.data["bpmn_id"] for event in get_case(case_id).events if event.event == "task_created"]
 
 
 def stored_workflow(case_id: int):

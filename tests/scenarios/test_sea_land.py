@@ -9,11 +9,12 @@ and the case closes.
 import pytest
 from SpiffWorkflow.util.task import TaskState
 
-from engine import PermissionDeniedError, case_store, claim_task, complete_task, get_case, start_case
+from engine import PermissionDeniedError, case_store, claim_task, get_case, start_case
 from engine.db import db
-from engine.models import Agency, Task
+from engine.models import Task
 from engine.runtime import parsed_version
 from engine.serialization import load_workflow
+from tests.steps import handled, only, work
 
 PROCESS = "sea_land"
 # 帮助解决渔民劳资纠纷11人次，涉及金额27万余元
@@ -22,27 +23,6 @@ WAGES = {"dispute_type": "wage_arrears", "vessel": "浙普渔12345", "crew_count
 COLLISION = {"dispute_type": "vessel_collision", "vessel": "浙岱渔03021", "crew_count": 2, "amount": 80000,
              "summary": "两艘渔船在渔港外碰撞，船体受损", "location": "sjm-siwan-g1"}
 VISIT = {"satisfied": True, "visit_method": "phone", "visit_note": "渔民表示工资已全部到账"}
-
-
-def work(task_id: int, username: str, data: dict):
-    claim_task(task_id=task_id, username=username)
-    return complete_task(task_id=task_id, username=username, data=data)
-
-
-def only(case, bpmn_id: str, agency: str):
-    [task] = case.open_tasks
-    assert (task.bpmn_id, task.agency_code) == (bpmn_id, agency)
-    return task
-
-
-def handled(case_id: int) -> list[tuple[str, str, str]]:
-    """(task, agency, actor) of every completed task, in order."""
-    steps = []
-    for event in get_case(case_id).events:
-        if event.event == "completed":
-            task = db.session.get(Task, event.task_id)
-            steps.append((task.bpmn_id, db.session.get(Agency, task.candidate_agency_id).code, event.actor))
-    return steps
 
 
 def completed_data(case_id: int, bpmn_id: str) -> list[dict]:

@@ -23,3 +23,12 @@ class ApiClient:
 
 def as_user(app, username: str | None) -> ApiClient:
     return ApiClient(app.test_client(), username)
+
+
+def work(app, task_id: int, username: str, data: dict) -> dict:
+    """Claim and complete a task over HTTP as `username`; return the case JSON."""
+    client = as_user(app, username)
+    assert client.post(f"/tasks/{task_id}/claim").status_code == 200
+    response = client.post(f"/tasks/{task_id}/complete", json={"data": data})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()

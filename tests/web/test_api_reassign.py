@@ -1,17 +1,9 @@
 """Reassigning a task over HTTP: POST /api/v1/tasks/{task_id}/reassign, errors as problem+json."""
 
-from tests.web.api_client import as_user
+from tests.web.api_client import as_user, work
 
 NOISE = {"category": "noise", "location": "sjm-duntou-g1", "description": "楼上装修噪音扰民"}
 PROBLEM = "application/problem+json"
-
-
-def work(app, task_id: int, username: str, data: dict) -> dict:
-    client = as_user(app, username)
-    assert client.post(f"/tasks/{task_id}/claim").status_code == 200
-    response = client.post(f"/tasks/{task_id}/complete", json={"data": data})
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
 
 
 def street_task(app) -> int:
