@@ -22,6 +22,7 @@ def create_app(config: dict | None = None, *, instance_path: str | None = None) 
     app = Flask(__name__, instance_path=instance_path or str(Path.cwd() / "instance"))
     app.config.update(build_config(app.instance_path))
     app.config.update(config or {})
+    app.json.ensure_ascii = False  # Chinese stays readable in API responses
     db.init_app(app)
     Migrate(app, db, directory=MIGRATIONS_DIR)
     init_auth(app)

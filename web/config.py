@@ -33,7 +33,6 @@ def build_config(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if url.startswith("postgresql") else {},
         "SECRET_KEY": secret_key(instance_path),
-        "JSON_AS_ASCII": False,
         "TIMER_TICK_SECONDS": float(os.environ.get("GONGZHI_TIMER_TICK_SECONDS", "30")),
         # Where login attempts are counted: memory:// is per process; several servers share redis://...
         "RATELIMIT_STORAGE_URI": os.environ.get("GONGZHI_RATELIMIT_STORAGE_URL") or "memory://",

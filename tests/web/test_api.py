@@ -149,3 +149,8 @@ def test_the_interactive_docs_load_everything_from_this_server(app):
     assert assets and all(asset.startswith("/") for asset in assets), assets  # no CDN: this machine is offline
     for asset in assets:
         assert client.get(asset).status_code == 200, f"{asset} is missing: run `make install`"
+
+
+def test_chinese_text_is_sent_as_utf8_not_escaped(app, demo):
+    response = as_user(app, "sjm-police").get("/agencies")
+    assert "舟山市".encode() in response.data and b"\\u" not in response.data
