@@ -1,9 +1,10 @@
-"""Database models: the org tree, process versions, cases, their task rows, the audit log and API tokens."""
+"""Database models: the org tree, process versions, cases, their task rows, the audit log, API tokens and
+the working-day calendar."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import UTCDateTime, db, utcnow
@@ -122,6 +123,8 @@ class Task(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The declaration due_at came from ("2 working days"), so an imported calendar year can recompute it.
+    deadline: Mapped[str | None] = mapped_column(String(100))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -173,3 +176,24 @@ class TaskComment(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CalendarDay(db.Model):
+    """A day that breaks the Monday-to-Friday rule: a public holiday, or a weekend day worked (调休)."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(200))
+
+
+class CalendarYear(db.Model):
+    """A year whose official schedule is loaded; a year without a row falls back to weekends only."""
+
+    __tablename__ = "calendar_year"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(200))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

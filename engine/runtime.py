@@ -11,6 +11,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Row
 
 from engine import audit, case_store
+from engine.calendar import WorkingCalendar
 from engine.db import utcnow
 from engine.deadlines import due_at
 from engine.errors import ProcessError
@@ -87,7 +88,7 @@ def _agency_kind(spiff_task, properties: dict) -> AgencyKind | None:
 
 
 def _new_task(case_id: int, jurisdiction_path: str, spiff_task, now: datetime,
-              resolver: CandidateResolver) -> tuple[dict, AgencyRef | None]:
+              resolver: CandidateResolver, calendar: WorkingCalendar) -> tuple[dict, AgencyRef | None]:
     spec = spiff_task.task_spec
     properties = getattr(spec, "extensions", {}).get("properties", {})
     kind = _agency_kind(spiff_task, properties)
@@ -97,7 +98,8 @@ def _new_task(case_id: int, jurisdiction_path: str, spiff_task, now: datetime,
         "name": spec.bpmn_name or spec.bpmn_id, "lane": spec.lane, "agency_kind": kind.code if kind else None,
         "candidate_agency_id": agency.id if agency else None, "form": properties.get("form"),
         "stage": properties.get("stage"), "returnable": properties.get("returnable") == "true",
-        "status": "open", "created_at": now, "due_at": due_at(properties.get("deadline"), now),
+        "status": "open", "created_at": now, "deadline": properties.get("deadline"),
+        "due_at": due_at(properties.get("deadline"), now, calendar),
     }, agency
 
 
@@ -115,8 +117,8 @@ def sync_tasks(case_id: int, jurisdiction_path: str, workflow: BpmnWorkflow, *, 
             case_store.update_task(row, status="cancelled", completed_at=now)
             audit.record("cancelled", case_id=case_id, task_id=row.id, actor_id=actor_id)
     known = {row.spiff_task_id for row in active}
-    resolver = CandidateResolver()
-    created = [_new_task(case_id, jurisdiction_path, task, now, resolver)
+    resolver, calendar = CandidateResolver(), WorkingCalendar()
+    created = [_new_task(case_id, jurisdiction_path, task, now, resolver, calendar)
                for spiff_id, task in ready.items() if spiff_id not in known]
     for task_id, (values, agency) in zip(case_store.insert_tasks([v for v, _ in created]), created, strict=True):
         audit.record("task_created", case_id=case_id, task_id=task_id, actor_id=actor_id,

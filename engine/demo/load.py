@@ -1,4 +1,4 @@
-"""Load the demo agency tree and users, and deploy the shipped diagrams. Safe to run again."""
+"""Load the demo agencies, users and working-day calendar, and deploy the shipped diagrams. Safe to run again."""
 
 import json
 from dataclasses import dataclass
@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from werkzeug.security import generate_password_hash
 
+from engine.calendar import seed_calendar
 from engine.db import utcnow
 from engine.deploy import deploy, read_sources
 from engine.org import AGENCY, USER, agency_path
@@ -76,11 +77,12 @@ def _load_users(conn, spec: list[dict], password: str) -> int:
 
 
 def load_demo(*, bpmn_dir: Path = SHIPPED_BPMN) -> DemoLoad:
-    """Create the demo agencies and users that are missing, then deploy the shipped diagrams."""
+    """Create the demo agencies and users that are missing, seed the calendar, then deploy the shipped diagrams."""
     org = demo_org()
     with transaction() as unit:
         agencies_created = _load_agencies(unit.conn, org["agencies"])
         users_created = _load_users(unit.conn, org["users"], org["password"])
+    seed_calendar()
     deployed = deploy(sources=read_sources([str(bpmn_dir)]), username="designer")
     users = [DemoUser(u["username"], u["display_name"], u["agency"], u["roles"]) for u in org["users"]]
     return DemoLoad(agencies_created, users_created, org["password"], users, deployed)

@@ -3,6 +3,7 @@
 from flask.cli import FlaskGroup
 
 from web.app import create_app
+from web.cli.calendar import calendar
 from web.cli.cases import case
 from web.cli.demo import demo
 from web.cli.processes import deploy_command, process
@@ -11,5 +12,5 @@ from web.cli.tasks import task
 from web.cli.tokens import token
 
 main = FlaskGroup(create_app=create_app, help="共治 Gongzhi: interagency referral platform.")
-for command in (deploy_command, process, demo, case, task, token, serve):
+for command in (deploy_command, process, demo, case, task, token, calendar, serve):
     main.add_command(command)

@@ -2,13 +2,12 @@
 
 import functools
 import json
-import os
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import click
 
 from engine import EngineError
+from engine.calendar import platform_zone
 from engine.results import to_jsonable
 
 
@@ -16,8 +15,7 @@ def local_time(moment: datetime | None, seconds: bool = False) -> str:
     """Show a UTC timestamp in the platform's time zone (GONGZHI_TIMEZONE, default Asia/Shanghai)."""
     if moment is None:
         return "-"
-    zone = ZoneInfo(os.environ.get("GONGZHI_TIMEZONE", "Asia/Shanghai"))
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return moment.astimezone(platform_zone()).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def print_json(value) -> None:
