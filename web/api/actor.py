@@ -9,5 +9,6 @@ def current_actor() -> Actor:
     return get_actor(require_username())
 
 
-def current_username() -> str:
+def acting_username() -> str:
+    """The authenticated username (Bearer token or session); 401 otherwise."""
     return require_username()

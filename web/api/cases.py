@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from engine import start_case
 from engine.progress import case_progress
 from engine.queries import case_events, get_case, list_cases
-from web.api.actor import current_actor, current_username
+from web.api.actor import acting_username, current_actor
 from web.api.schemas import (
     CaseListQuerySchema,
     CasePageSchema,
@@ -32,7 +32,7 @@ class Cases(MethodView):
     @blp.response(201, CaseSchema)
     def post(self, body):
         """Start a case of the latest version of a process."""
-        return start_case(process_id=body["process_id"], data=body["data"], username=current_username())
+        return start_case(process_id=body["process_id"], data=body["data"], username=acting_username())
 
 
 @blp.route("/<int(max=2147483647):case_id>")

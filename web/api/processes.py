@@ -5,7 +5,7 @@ from flask_smorest import Blueprint, abort
 
 from engine import deploy, list_processes
 from engine.queries import version_bpmn
-from web.api.actor import current_actor, current_username
+from web.api.actor import acting_username, current_actor
 from web.api.schemas import DeployFilesSchema, DeployResultSchema, ProcessVersionSchema
 
 blp = Blueprint("processes", __name__, url_prefix="/api/v1/processes", description="流程 Processes")
@@ -37,7 +37,7 @@ def deploy_files(files):
             sources[upload.filename or "unnamed.bpmn"] = content.decode("utf-8")
         except UnicodeDecodeError:
             abort(422, message=f"{upload.filename}: not a UTF-8 text file")
-    return deploy(sources=sources, username=current_username())
+    return deploy(sources=sources, username=acting_username())
 
 
 @blp.route("/<process_id>/versions/<int(max=2147483647):version>/bpmn")

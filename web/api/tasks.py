@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from engine import claim_task, complete_task, reassign_task, return_task, unclaim_task
 from engine.queries import get_task, inbox
 from processes.forms import load_form
-from web.api.actor import current_actor, current_username
+from web.api.actor import acting_username, current_actor
 from web.api.schemas import (
     CaseSchema,
     CompleteTaskSchema,
@@ -46,14 +46,14 @@ def form(task_id):
 @blp.response(200, TaskSchema)
 def claim(task_id):
     """Sign for a task (签收)."""
-    return claim_task(task_id=task_id, username=current_username())
+    return claim_task(task_id=task_id, username=acting_username())
 
 
 @blp.route("/<int(max=2147483647):task_id>/unclaim", methods=["POST"])
 @blp.response(200, TaskSchema)
 def unclaim(task_id):
     """Give a claimed task back to its agency."""
-    return unclaim_task(task_id=task_id, username=current_username())
+    return unclaim_task(task_id=task_id, username=acting_username())
 
 
 @blp.route("/<int(max=2147483647):task_id>/complete", methods=["POST"])
@@ -61,7 +61,7 @@ def unclaim(task_id):
 @blp.response(200, CaseSchema)
 def complete(body, task_id):
     """Complete a task with its form data; answers the case as it stands afterwards."""
-    return complete_task(task_id=task_id, username=current_username(), data=body["data"])
+    return complete_task(task_id=task_id, username=acting_username(), data=body["data"])
 
 
 @blp.route("/<int(max=2147483647):task_id>/return", methods=["POST"])
@@ -69,7 +69,7 @@ def complete(body, task_id):
 @blp.response(200, CaseSchema)
 def return_(body, task_id):
     """Return a misrouted task (退回) with a reason."""
-    return return_task(task_id=task_id, username=current_username(), reason=body["reason"])
+    return return_task(task_id=task_id, username=acting_username(), reason=body["reason"])
 
 
 @blp.route("/<int(max=2147483647):task_id>/reassign", methods=["POST"])
@@ -77,5 +77,5 @@ def return_(body, task_id):
 @blp.response(200, TaskSchema)
 def reassign(body, task_id):
     """Send an open or claimed task to another agency in your area (改派), with a reason. Supervisors only."""
-    return reassign_task(task_id=task_id, username=current_username(), agency_code=body["agency"],
+    return reassign_task(task_id=task_id, username=acting_username(), agency_code=body["agency"],
                          reason=body["reason"])

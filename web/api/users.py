@@ -20,7 +20,7 @@ from engine.users import (
     require_admin,
     update_user,
 )
-from web.api.actor import current_username
+from web.api.actor import acting_username
 from web.api.schemas import PageQuerySchema, PageSchema
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="用户 Users (administrators)")
@@ -34,7 +34,7 @@ PASSWORD_DESCRIPTION = f"at least {PASSWORD_MIN_LENGTH} characters; write-only, 
 @blp.before_request
 @tokens_blp.before_request
 def _administrators_only() -> None:
-    require_admin(current_username())
+    require_admin(acting_username())
 
 
 class UserSchema(Schema):
@@ -101,13 +101,13 @@ class Users(MethodView):
     @blp.response(200, UserPageSchema)
     def get(self, query):
         """List users by username, optionally those of one agency."""
-        return list_users(actor_username=current_username(), agency_code=query.pop("agency", None), **query)
+        return list_users(actor_username=acting_username(), agency_code=query.pop("agency", None), **query)
 
     @blp.arguments(CreateUserSchema)
     @blp.response(201, UserSchema)
     def post(self, body):
         """Create a user with an agency, roles and a password."""
-        return create_user(actor_username=current_username(), **body)
+        return create_user(actor_username=acting_username(), **body)
 
 
 @blp.route("/<username>")
@@ -115,13 +115,13 @@ class OneUser(MethodView):
     @blp.response(200, UserSchema)
     def get(self, username):
         """A user, disabled or not."""
-        return get_user_record(actor_username=current_username(), username=username)
+        return get_user_record(actor_username=acting_username(), username=username)
 
     @blp.arguments(UpdateUserSchema)
     @blp.response(200, UserSchema)
     def patch(self, body, username):
         """Change a user's name, agency, roles, password, or disable (`active: false`) or enable them."""
-        return update_user(actor_username=current_username(), username=username, **body)
+        return update_user(actor_username=acting_username(), username=username, **body)
 
 
 @tokens_blp.route("")
@@ -129,17 +129,17 @@ class Tokens(MethodView):
     @tokens_blp.response(200, TokenSchema(many=True))
     def get(self):
         """Every token, revoked ones included, oldest first; never the token itself."""
-        return list_tokens(actor_username=current_username())
+        return list_tokens(actor_username=acting_username())
 
     @tokens_blp.arguments(CreateTokenSchema)
     @tokens_blp.response(201, CreatedTokenSchema)
     def post(self, body):
         """Create a token acting as a user. The response shows it once; store it, it cannot be shown again."""
-        return create_token(username=body["username"], name=body["name"], created_by=current_username())
+        return create_token(username=body["username"], name=body["name"], created_by=acting_username())
 
 
 @tokens_blp.route("/<int(max=2147483647):token_id>/revoke", methods=["POST"])
 @tokens_blp.response(204)
 def revoke(token_id):
     """Revoke a token: it stops working at once."""
-    revoke_token(token_id=token_id, actor_username=current_username())
+    revoke_token(token_id=token_id, actor_username=acting_username())
