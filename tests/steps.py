@@ -1,10 +1,16 @@
 """Steps the tests share: working a task as a user, reading what happened, racing two commands."""
 
 import threading
+from pathlib import Path
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.util.task import TaskState
 
 from engine import claim_task, complete_task, get_case
 from engine.db import db
 from engine.models import Agency, Task
+from engine.scripting import SCRIPT_ENGINE
 
 
 def work(task_id: int, username: str, data: dict):
@@ -56,3 +62,19 @@ def race(app, calls) -> list[object]:
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+def decision_table(bpmn: Path, dmn: Path, process_id: str, decision_id: str):
+    """Return run(data) -> (matching rule ids, result) for one decision table, on the platform's script engine."""
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(bpmn))
+    parser.add_dmn_file(str(dmn))
+    table = parser.get_engine(decision_id, None)
+    spec = parser.get_spec(process_id)
+
+    def run(data: dict) -> tuple[list[str], dict]:
+        task = BpmnWorkflow(spec, script_engine=SCRIPT_ENGINE).get_tasks(state=TaskState.READY)[0]
+        task.data = dict(data)
+        return [rule.id for rule in table.decide(task)], table.result(task)
+
+    return run

@@ -11,15 +11,11 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.util.task import TaskState
 
 from engine import get_case, start_case
-from engine.scripting import SCRIPT_ENGINE
 from processes.forms import load_form
 from processes.one_window import CATALOGUE, item_codes, one_window_item
-from tests.steps import only, work
+from tests.steps import decision_table, only, work
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 DMN = BPMN_DIR / "one_window.dmn"
@@ -36,18 +32,7 @@ def rule_id(code: str) -> str:
 @pytest.fixture(scope="module")
 def decide():
     """Evaluate one_window_route on given data with the platform's script engine; return (rule ids, result)."""
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_file(str(BPMN_DIR / "one_window.bpmn"))
-    parser.add_dmn_file(str(DMN))
-    table = parser.get_engine("one_window_route", None)
-    spec = parser.get_spec("one_window")
-
-    def run(data: dict) -> tuple[list[str], dict]:
-        task = BpmnWorkflow(spec, script_engine=SCRIPT_ENGINE).get_tasks(state=TaskState.READY)[0]
-        task.data = dict(data)
-        return [rule.id for rule in table.decide(task)], table.result(task)
-
-    return run
+    return decision_table(BPMN_DIR / "one_window.bpmn", DMN, "one_window", "one_window_route")
 
 
 FRONT_DESK_NO_PHOTO = {"received_materials": ["居民身份证"], "photo_on_file": False, "photo_ref": ""}

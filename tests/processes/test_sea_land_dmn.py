@@ -11,15 +11,12 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.util.task import TaskState
 
 from engine import get_case, start_case
-from engine.scripting import SCRIPT_ENGINE
 from processes.agency_kinds import kind_for_code
 from processes.forms import load_form
 from processes.sea_land import DISPUTE_TYPES
+from tests.steps import decision_table
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 DMN = BPMN_DIR / "sea_land.dmn"
@@ -41,18 +38,7 @@ DEMO_AGENCY = {"labour_bureau": "pt-labour", "maritime_office": "pt-maritime"}
 @pytest.fixture(scope="module")
 def decide():
     """Evaluate sea_land_route on given data with the platform's script engine; return (rule ids, result)."""
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_file(str(BPMN_DIR / "sea_land.bpmn"))
-    parser.add_dmn_file(str(DMN))
-    table = parser.get_engine("sea_land_route", None)
-    spec = parser.get_spec("sea_land")
-
-    def run(data: dict) -> tuple[list[str], dict]:
-        task = BpmnWorkflow(spec, script_engine=SCRIPT_ENGINE).get_tasks(state=TaskState.READY)[0]
-        task.data = dict(data)
-        return [rule.id for rule in table.decide(task)], table.result(task)
-
-    return run
+    return decision_table(BPMN_DIR / "sea_land.bpmn", DMN, "sea_land", "sea_land_route")
 
 
 @pytest.mark.parametrize(("dispute_type", "rule", "agencies"), ROWS)

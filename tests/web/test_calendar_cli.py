@@ -6,19 +6,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from web.cli import main
-
 NOVEMBER_2026 = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def cli(app):
-    runner = app.test_cli_runner()
-
-    def invoke(*args):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def schedule_file(tmp_path, schedule, name="2027.json"):

@@ -7,22 +7,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 import time_machine
 
 from engine.tokens import authenticate_token
 from tests.engine import samples
-from web.cli import main
-
-
-@pytest.fixture
-def cli(app):
-    runner = app.test_cli_runner()
-
-    def invoke(*args):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def test_demo_load_prints_the_users_and_is_idempotent(cli):
