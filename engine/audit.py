@@ -11,7 +11,8 @@ from engine.transaction import current_unit
 
 EVENTS = (
     "case_started", "task_created", "claimed", "unclaimed", "completed", "returned", "cancelled",
-    "case_completed", "timer_fired", "reassigned",
+    "case_completed", "timer_fired", "reassigned", "extension_requested", "extension_approved",
+    "extension_refused", "overdue", "supervision_sent",
 )
 
 

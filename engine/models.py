@@ -1,10 +1,10 @@
-"""Database models: the org tree, process versions, cases, their task rows, the audit log, API tokens and
-the working-day calendar."""
+"""Database models: the org tree, process versions, cases, their task rows, the audit log, API tokens,
+the working-day calendar, and the SLA records (extensions, supervision steps, notices, outbox)."""
 
 from datetime import date, datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import UTCDateTime, db, utcnow
@@ -95,6 +95,8 @@ class Case(db.Model):
     __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
 
+_SLA_WATCH = text("overdue_at IS NULL AND status IN ('open', 'claimed')")
+
 TASK_STATUSES = ("open", "claimed", "completed", "returned", "cancelled")
 ACTIVE_TASK_STATUSES = ("open", "claimed")
 
@@ -105,6 +107,9 @@ class Task(db.Model):
         Index("ix_task_agency_status_due", "candidate_agency_id", "status", "due_at"),
         Index("ix_task_claimed_status", "claimed_by_id", "status"),
         Index("ix_task_status_due", "status", "due_at"),
+        # The SLA monitor's scan: only active tasks not yet marked overdue, so a pass costs what the new
+        # breaches cost, however many tasks are open.
+        Index("ix_task_sla_watch", "due_at", postgresql_where=_SLA_WATCH, sqlite_where=_SLA_WATCH),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,6 +132,8 @@ class Task(db.Model):
     deadline: Mapped[str | None] = mapped_column(String(100))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # Set once by the SLA monitor when due_at passes; cleared when an approved extension moves due_at.
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     case: Mapped[Case] = relationship()
@@ -197,3 +204,106 @@ class CalendarYear(db.Model):
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     source: Mapped[str] = mapped_column(String(200))
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+EXTENSION_STATUSES = ("pending", "approved", "refused")
+
+
+class TaskExtension(db.Model):
+    """A request for more time on a task (延期), decided by a supervisor of the agency above."""
+
+    __tablename__ = "task_extension"
+    __table_args__ = (
+        # One open request per task at a time.
+        Index("uq_task_extension_pending", "task_id", unique=True,
+              postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
+        Index("ix_task_extension_status", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"))
+    # The agency whose supervisors decide: the one above the task's agency.
+    decider_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    previous_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requested_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+SUPERVISION_STEP_STATUSES = ("pending", "sent", "cancelled")
+
+
+class SupervisionStep(db.Model):
+    """One step of the supervision chain (督办) a breach starts, scheduled when the breach is found."""
+
+    __tablename__ = "supervision_step"
+    __table_args__ = (
+        # A breach is the task missing one due_at: its chain is scheduled once, whoever finds it.
+        UniqueConstraint("task_id", "breached_due_at", "step", name="uq_supervision_step_breach"),
+        Index("ix_supervision_step_due", "send_at", postgresql_where=text("status = 'pending'"),
+              sqlite_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"))
+    step: Mapped[str] = mapped_column(String(32))
+    targets: Mapped[str] = mapped_column(String(100))  # comma-separated: assignee, agency, supervisor_above...
+    breached_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+NOTICE_KINDS = ("reminder", "supervision", "report")
+
+
+class Notice(db.Model):
+    """A reminder, supervision notice (督办通知) or report sent to an agency, and to one user if named."""
+
+    __table_args__ = (Index("ix_notice_agency_created", "agency_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What makes the notice unique ("step:12:agency:4"): a retried or concurrent send finds it taken.
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_step.id"))
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # None: sent by the monitor
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+OUTBOX_STATUSES = ("pending", "sent", "dead")
+
+
+class OutboxMessage(db.Model):
+    """A side effect written with the change that caused it, then delivered by a background actor."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "next_attempt_at", postgresql_where=text("status = 'pending'"),
+              sqlite_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    # Writing the same effect twice (a retried command, two monitors) finds the key taken.
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
