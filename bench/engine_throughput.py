@@ -26,10 +26,11 @@ import tempfile
 import time
 from collections.abc import Callable
 
+from bench_db import postgres_bench_url
 from flask import Flask
 from flask_migrate import upgrade
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import create_engine, event, inspect, make_url, text
+from sqlalchemy import event, text
 
 import engine
 from engine.db import db
@@ -59,7 +60,6 @@ ACTORS = {"sjm-duntou": "sjm-duntou", "sjm-office": "sjm-office", "sjm-station":
           "pt-justice": "pt-mediator", "pt-court": "pt-clerk"}
 PATH = ("Task_CommunityMediation", "Task_StreetMediation", "Task_JointRequest", "Task_JointMediation",
         "Task_JointMediation", "Task_JointConclusion", "Task_OnlineFiling")
-BENCH_DATABASE = "gongzhi_bench"
 SCRATCH_TABLE = "bench_commit_floor"
 
 
@@ -155,23 +155,6 @@ def run_platform(app: Flask, cases: int, warmup: int, commit_samples: int) -> di
         floor = transactions * commit_ms(commit_samples)
         db.engine.dispose()
     return {"timings": timings, "transactions": transactions, "commit_floor_ms": floor}
-
-
-def postgres_bench_url(url: str) -> str:
-    """Create the benchmark database on the server if missing, drop its tables, and return its URL."""
-    server = make_url(url).set(drivername="postgresql+psycopg")  # psycopg 3, as web/config.py does
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": BENCH_DATABASE}):
-            connection.execute(text(f"CREATE DATABASE {BENCH_DATABASE}"))
-    admin.dispose()
-    bench = server.set(database=BENCH_DATABASE)
-    bench_engine = create_engine(bench)
-    with bench_engine.begin() as connection:
-        if names := inspect(connection).get_table_names():
-            connection.execute(text(f"DROP TABLE IF EXISTS {', '.join(names)} CASCADE"))
-    bench_engine.dispose()
-    return bench.render_as_string(hide_password=False)
 
 
 def summary(label: str, timings: list[float]) -> float:

@@ -12,11 +12,11 @@ from engine.transaction import current_unit
 EVENTS = (
     "case_started", "task_created", "claimed", "unclaimed", "completed", "returned", "cancelled",
     "case_completed", "timer_fired", "reassigned", "extension_requested", "extension_approved",
-    "extension_refused", "overdue", "supervision_sent",
+    "extension_refused", "overdue", "supervision_sent", "calendar_imported", "deadline_recomputed",
 )
 
 
-def record(event: str, *, case_id: int, task_id: int | None = None, actor_id: int | None = None,
+def record(event: str, *, case_id: int | None, task_id: int | None = None, actor_id: int | None = None,
            data: dict | None = None, at: datetime | None = None) -> None:
     """Add an audit event to the running command."""
     if event not in EVENTS:

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import bindparam, delete, select, update
 
+from engine import audit
 from engine.calendar import DAY, INSERT_DAYS, INSERT_YEARS, YEAR, WorkingCalendar, platform_zone
 from engine.db import utcnow
 from engine.errors import InvalidInputError
@@ -25,10 +26,12 @@ _KEYS = {"year", "holidays", "workdays"}
 _DELETE_DAYS = delete(DAY).where(DAY.c.day.between(bindparam("first"), bindparam("last")))
 _DELETE_YEAR = delete(YEAR).where(YEAR.c.year == bindparam("year"))
 # Only a task whose counting reached into the year can change: created before it ended, due after it began.
-_TASKS_REACHING = select(TASK.c.id, TASK.c.created_at, TASK.c.deadline).where(
+_TASKS_REACHING = select(TASK.c.id, TASK.c.case_id, TASK.c.created_at, TASK.c.due_at, TASK.c.deadline).where(
     TASK.c.status.in_(ACTIVE_TASK_STATUSES), TASK.c.deadline.is_not(None),
     TASK.c.created_at < bindparam("year_ends"), TASK.c.due_at >= bindparam("year_begins"))
-_SET_DUE = update(TASK).where(TASK.c.id == bindparam("task_id")).values(due_at=bindparam("new_due"))
+# A task marked overdue against its old deadline is watched again: the monitor judges the new one.
+_SET_DUE = (update(TASK).where(TASK.c.id == bindparam("task_id"))
+            .values(due_at=bindparam("new_due"), overdue_at=None))
 
 
 @dataclass(frozen=True)
@@ -105,10 +108,18 @@ def import_year(*, schedule: dict, source: str = "import") -> ImportResult:
             "year_begins": datetime.combine(date(year, 1, 1), time(), zone),
             "year_ends": datetime.combine(date(year + 1, 1, 1), time(), zone)}).all()
         calendar = WorkingCalendar()
-        changes = [{"task_id": task.id, "new_due": calendar.add_working_days(task.created_at, deadline.amount)}
+        changes = [{"task_id": task.id, "case_id": task.case_id, "old_due": task.due_at,
+                    "new_due": calendar.add_working_days(task.created_at, deadline.amount)}
                    for task in tasks if (deadline := _working_days(task.deadline)) is not None]
+        changes = [change for change in changes if change["new_due"] != change["old_due"]]
         if changes:
             conn.execute(_SET_DUE, changes)
+        audit.record("calendar_imported", case_id=None, data={
+            "year": year, "source": source, "holidays": len(holidays), "workdays": len(workdays),
+            "replaced": replaced, "deadlines_moved": len(changes)})
+        for change in changes:
+            audit.record("deadline_recomputed", case_id=change["case_id"], task_id=change["task_id"], data={
+                "from": change["old_due"].isoformat(), "to": change["new_due"].isoformat(), "year": year})
     return ImportResult(year, len(holidays), len(workdays), replaced, len(changes))
 
 

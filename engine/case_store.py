@@ -4,6 +4,8 @@ Commands run these prebuilt Core statements instead of ORM queries: they are the
 claim and completion, and the ORM's unit of work would cost more than the engine itself.
 """
 
+from datetime import datetime
+
 from sqlalchemy import Row, and_, bindparam, insert, select, update
 
 from engine.errors import ConflictError, NotFoundError
@@ -22,8 +24,10 @@ _CASE_COLUMNS = [column for column in CASE.c if column.name != "state"]
 CASES = select(*_CASE_COLUMNS, VERSION.c.version.label("process_version"), VERSION.c.content_hash,
                 VERSION.c.name.label("process_name")).join(VERSION, CASE.c.process_version_id == VERSION.c.id)
 _CASE_BY_ID = CASES.where(CASE.c.id == bindparam("case_id"))
+# FOR NO KEY UPDATE (key_share): rows inserted meanwhile that reference the case (audit events,
+# supervision steps) take KEY SHARE locks, which this lock lets through instead of deadlocking with them.
 _DUE_CASE = _CASE_BY_ID.where(CASE.c.status == "running", CASE.c.next_timer_at <= bindparam("now")).with_for_update(
-    skip_locked=True, of=CASE)
+    skip_locked=True, key_share=True, of=CASE)
 _CASE_STATE = select(CASE.c.state).where(CASE.c.id == bindparam("case_id"))
 _VERSION_SOURCES = select(VERSION.c.sources).where(VERSION.c.id == bindparam("version_id"))
 
@@ -56,6 +60,12 @@ _TASK_FIELDS = ("status", "claimed_by_id", "claimed_at", "completed_at", "comple
 _UPDATE_TASK = (
     update(TASK).where(TASK.c.id == bindparam("task_id"), TASK.c.version == bindparam("old_version"))
     .values(version=TASK.c.version + 1, **{name: bindparam(f"new_{name}") for name in _TASK_FIELDS})
+)
+# An approved extension: the new deadline is a moment a supervisor chose, so the declaration no longer
+# applies (a calendar import must not recompute it) and a breach of the old deadline no longer counts.
+_MOVE_TASK_DUE = (
+    update(TASK).where(TASK.c.id == bindparam("task_id"), TASK.c.version == bindparam("old_version"))
+    .values(version=TASK.c.version + 1, due_at=bindparam("new_due_at"), deadline=None, overdue_at=None)
 )
 _INSERT_CASE = insert(CASE).returning(CASE.c.id)
 _INSERT_TASKS = insert(TASK).returning(TASK.c.id, sort_by_parameter_order=True)
@@ -111,6 +121,14 @@ def update_task(task: Row, **changes) -> None:
     """Save changes to a task's status, people and agency if nobody changed it since it was read."""
     params = {f"new_{name}": changes.get(name, getattr(task, name)) for name in _TASK_FIELDS}
     result = connection().execute(_UPDATE_TASK, {**params, "task_id": task.id, "old_version": task.version})
+    if result.rowcount != 1:
+        raise ConflictError(STALE_MESSAGE)
+
+
+def move_task_due(task: Row, due_at: datetime) -> None:
+    """Give a task a new due time and clear its breach if nobody changed it since it was read."""
+    result = connection().execute(_MOVE_TASK_DUE, {"new_due_at": due_at, "task_id": task.id,
+                                                   "old_version": task.version})
     if result.rowcount != 1:
         raise ConflictError(STALE_MESSAGE)
 

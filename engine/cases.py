@@ -24,7 +24,7 @@ from engine.runtime import (
 )
 from engine.scripting import reserved_names
 from engine.serialization import new_workflow
-from engine.transaction import connection, transaction
+from engine.transaction import Unit, connection, transaction
 from engine.workflow_cache import WORKFLOWS
 from processes.forms import UnknownFormError, form_errors, load_form, start_form_name
 
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 TITLE_FIELDS = ("title", "description", "summary")
 
 
-def _start_data(process_id: str, data: dict) -> dict:
+def start_data(process_id: str, data: dict) -> dict:
     """Validate start data against the process's start form; give every field it leaves out the value None.
 
     The start form is the case's data contract: diagrams can test an optional field without a NameError.
@@ -75,29 +75,44 @@ def latest_version(process_id: str):
 
 def start_case(*, process_id: str, data: dict, username: str | None = None) -> CaseView:
     """Start a case of the latest version of a process and run it until people or events are needed."""
-    data = _start_data(process_id, data)
+    data = start_data(process_id, data)
     with transaction() as unit:
-        version = latest_version(process_id)
         actor_id = get_actor(username).id if username else None
-        location = resolve_location(data.get("location"))
-        workflow = new_workflow(parsed_version(version.id, version.content_hash, process_id))
-        workflow.get_tasks(state=TaskState.READY)[0].data.update(data)
-        run_engine(workflow.do_engine_steps)
-        title = next((str(data[key]) for key in TITLE_FIELDS if data.get(key)), version.name)
-        case_id = case_store.insert_case({
-            "process_version_id": version.id, "process_id": process_id, "title": title[:300],
-            "location_id": location.id, "jurisdiction_path": location.path, "started_by_id": actor_id,
-            "created_at": utcnow(), **case_state(workflow, status="running", completed_at=None)})
-        audit.record("case_started", case_id=case_id, actor_id=actor_id, data=data)
-        rows = sync_tasks(case_id, location.path, workflow, actor_id=actor_id, new=True)
-        case = case_store.load_case(case_id)
-        if case.status == "completed":
-            audit.record("case_completed", case_id=case_id, actor_id=actor_id)
-        unit.after_commit(partial(WORKFLOWS.put, case_id, case.version, workflow))
-        return case_view(case, rows)
+        return open_case(unit, process_id=process_id, data=data, actor_id=actor_id)
 
 
-def _fire_case_timers(case_id: int, now: datetime) -> bool:
+def open_case(unit: Unit, *, process_id: str, data: dict, actor_id: int | None) -> CaseView:
+    """Start a case inside a running command (start_case, or an intake that writes more beside it).
+
+    `data` must already have passed the start form (`start_data`).
+    """
+    version = latest_version(process_id)
+    location = resolve_location(data.get("location"))
+    workflow = new_workflow(parsed_version(version.id, version.content_hash, process_id))
+    workflow.get_tasks(state=TaskState.READY)[0].data.update(data)
+    run_engine(workflow.do_engine_steps)
+    title = next((str(data[key]) for key in TITLE_FIELDS if data.get(key)), version.name)
+    case_id = case_store.insert_case({
+        "process_version_id": version.id, "process_id": process_id, "title": title[:300],
+        "location_id": location.id, "jurisdiction_path": location.path, "started_by_id": actor_id,
+        "created_at": utcnow(), **case_state(workflow, status="running", completed_at=None)})
+    audit.record("case_started", case_id=case_id, actor_id=actor_id, data=data)
+    rows = sync_tasks(case_id, location.path, workflow, actor_id=actor_id, new=True)
+    case = case_store.load_case(case_id)
+    if case.status == "completed":
+        audit.record("case_completed", case_id=case_id, actor_id=actor_id)
+    unit.after_commit(partial(WORKFLOWS.put, case_id, case.version, workflow))
+    return case_view(case, rows)
+
+
+def due_case_ids(*, now: datetime, limit: int = 500) -> list[int]:
+    """The running cases whose earliest timer is due at `now`, earliest first."""
+    with db.engine.connect() as conn:
+        return list(conn.execute(_DUE_CASE_IDS, {"now": now, "limit": limit}).scalars())
+
+
+def fire_case_timers(*, case_id: int, now: datetime) -> bool:
+    """Fire the due timers of one case; False when it is not due (any more) or another worker has it."""
     with transaction() as unit:
         case = case_store.load_case(case_id, due_at=now)
         if case is None:  # another scheduler took it, or it moved on
@@ -121,12 +136,10 @@ def fire_due_timers(*, now: datetime, limit: int = 500) -> int:
     SpiffWorkflow compares timers with the wall clock, so `now` selects the cases and should be the
     current time. Each case is its own transaction: one failing case does not hold back the others.
     """
-    with db.engine.connect() as conn:
-        due_ids = conn.execute(_DUE_CASE_IDS, {"now": now, "limit": limit}).scalars().all()
     advanced = 0
-    for case_id in due_ids:
+    for case_id in due_case_ids(now=now, limit=limit):
         try:
-            advanced += _fire_case_timers(case_id, now)
+            advanced += fire_case_timers(case_id=case_id, now=now)
         except (ProcessError, ConflictError) as error:
             log.warning("timers of case %s not fired: %s", case_id, error.message)
     return advanced

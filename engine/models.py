@@ -254,14 +254,12 @@ class SupervisionStep(db.Model):
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"))
     step: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # the kind of notice it sends: processes.supervision.NOTICE_KINDS
     targets: Mapped[str] = mapped_column(String(100))  # comma-separated: assignee, agency, supervisor_above...
     breached_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     send_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-NOTICE_KINDS = ("reminder", "supervision", "report")
 
 
 class Notice(db.Model):
@@ -272,7 +270,7 @@ class Notice(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # What makes the notice unique ("step:12:agency:4"): a retried or concurrent send finds it taken.
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # processes.supervision.NOTICE_KINDS
     task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
@@ -282,6 +280,25 @@ class Notice(db.Model):
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+CHANNEL_KINDS = ("webhook",)
+
+
+class NotificationChannel(db.Model):
+    """Where an agency, or one user, hears of its notices: a partner system's signed webhook."""
+
+    __tablename__ = "notification_channel"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(500))
+    # The webhook's signing key: the receiver checks the HMAC with it, so it is kept, not hashed.
+    secret: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 OUTBOX_STATUSES = ("pending", "sent", "dead")
@@ -307,3 +324,29 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+INCIDENT_SOURCES = ("110", "open311", "import")
+
+
+class Incident(db.Model):
+    """A reported incident (警情) as another system sent it: police business, or a matter diverted to a case."""
+
+    __table_args__ = (
+        # The sending system's own id: the same incident sent twice is taken once.
+        UniqueConstraint("source", "external_id", name="uq_incident_source_external_id"),
+        Index("ix_incident_received", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    category: Mapped[str] = mapped_column(String(64))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # The diversion decision table's verdict: police business stays with the police, the rest is diverted.
+    police_matter: Mapped[bool] = mapped_column(Boolean)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"), index=True)
+    payload: Mapped[dict | None] = mapped_column(JSON)

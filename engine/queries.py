@@ -97,10 +97,12 @@ def list_cases(*, actor: Actor, process_id: str | None = None, status: str | Non
 INBOX_VIEWS = ("mine", "agency", "overdue")
 
 
-def inbox(*, actor: Actor, view: str, page: int = 1, page_size: int = 20) -> Page:
+def inbox(*, actor: Actor, view: str, page: int = 1, page_size: int = 20, process_id: str | None = None,
+          stage: str | None = None) -> Page:
     """One page of the actor's tasks: claimed by them, unclaimed at their agency, or overdue.
 
     Staff see their own agency's overdue tasks; supervisors those of every agency below theirs.
+    `process_id` and `stage` keep only the tasks of that process or that closed-loop stage.
     """
     if view == "mine":
         query = TASKS.where(TASK.c.claimed_by_id == actor.id, TASK.c.status == "claimed")
@@ -113,6 +115,10 @@ def inbox(*, actor: Actor, view: str, page: int = 1, page_size: int = 20) -> Pag
     else:
         raise InvalidInputError(f"unknown inbox view {view!r}; use {', '.join(INBOX_VIEWS)}",
                                 details={"view": [f"one of {', '.join(INBOX_VIEWS)}"]})
+    if process_id:
+        query = query.where(CASE.c.process_id == process_id)
+    if stage:
+        query = query.where(TASK.c.stage == stage)
     return _page(query.order_by(TASK.c.due_at.is_(None), TASK.c.due_at, TASK.c.id), page, page_size, task_view)
 
 

@@ -25,6 +25,7 @@ class Unit:
     def __init__(self, conn: Connection):
         self.conn = conn
         self.audit_events: list[dict] = []
+        self.outbox_ids: list[int] = []  # messages it enqueued, handed to the dispatcher after commit
         self._after_commit: list[Callable[[], None]] = []
 
     def after_commit(self, callback: Callable[[], None]) -> None:

@@ -12,6 +12,7 @@ from web.auth import init_auth
 from web.config import build_config
 from web.errors import init_errors
 from web.health import health
+from web.i18n import init_i18n
 from web.pages import register_pages
 
 MIGRATIONS_DIR = str(Path(engine.__file__).parent / "migrations")
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None, *, instance_path: str | None = None) 
     db.init_app(app)
     Migrate(app, db, directory=MIGRATIONS_DIR)
     init_auth(app)
+    init_i18n(app)
     app.register_blueprint(health)
     register_pages(app)
     init_errors(app)

@@ -9,6 +9,8 @@ authenticated by the session cookie instead.
 from dataclasses import dataclass
 
 from flask import Flask, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user
@@ -53,8 +55,9 @@ _AUTH_KEY = "gongzhi.auth"
 csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "请先登录。"
+login_manager.login_message = _l("Please log in first.")
 login_manager.login_message_category = "info"
+login_manager.localize_callback = str  # the flashed message is stored in the session as text
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,9 +116,10 @@ def _protect_forms() -> None:
 def _csrf_failed(error: CSRFError):
     # Only forms get here: the API's own check raises a plain BadRequest for its error handler.
     return render_template(
-        "message.html", title="请求无法验证",
-        message=f"表单已过期或缺少安全令牌（CSRF），请返回、刷新页面后重试。({error.description})",
-        back_url=url_for("health.home"), back_label="返回首页"), 400
+        "message.html", title=_("The request could not be verified"),
+        message=_("The form has expired or lacks its security token (CSRF): go back, reload the page and try "
+                  "again."), detail=error.description, back_url=url_for("health.home"),
+        back_label=_("Back to the home page")), 400
 
 
 def _add_security_headers(response):

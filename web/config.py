@@ -33,7 +33,11 @@ def build_config(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if url.startswith("postgresql") else {},
         "SECRET_KEY": secret_key(instance_path),
+        # The scheduler's period: due timers, SLA passes and outbox sweeps are sent this often.
         "TIMER_TICK_SECONDS": float(os.environ.get("GONGZHI_TIMER_TICK_SECONDS", "30")),
+        # redis://... or amqp://...; none: `gongzhi serve` runs a worker in-process on the stub broker.
+        "BROKER_URL": os.environ.get("GONGZHI_BROKER_URL") or None,
+        "QUEUE_NAME": os.environ.get("GONGZHI_QUEUE_NAME") or "gongzhi",
         # Where login attempts are counted: memory:// is per process; several servers share redis://...
         "RATELIMIT_STORAGE_URI": os.environ.get("GONGZHI_RATELIMIT_STORAGE_URL") or "memory://",
         "LOGIN_RATE_LIMIT": os.environ.get("GONGZHI_LOGIN_RATE_LIMIT") or "10 per minute",

@@ -6,12 +6,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from sqlalchemy import select
 
 from engine import InvalidInputError, get_case, start_case
 from engine.calendar import WorkingCalendar, calendar_status, office_hours, seed_calendar
 from engine.calendar_import import import_year
+from engine.db import db
 from engine.deadlines import due_at
 from engine.deploy import deploy
+from engine.models import AuditEvent, Task
+from engine.sla import mark_breaches, send_due_supervision
 from tests.engine import samples
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -109,6 +113,26 @@ def test_importing_a_year_recomputes_the_open_working_day_deadlines(demo):
     again = import_year(schedule={"year": 2027, "holidays": {}, "workdays": {}})
     assert again.replaced and again.tasks_recomputed == 1
     assert get_case(task.case_id).open_tasks[0].due_at == local(2027, 1, 4, 10, 0)
+
+
+def test_an_import_that_moves_a_late_deadline_stops_its_supervision_chain_and_is_audited(demo):
+    working = samples.sample_bpmn(properties='<spiffworkflow:property name="deadline" value="2 working days" />')
+    deploy(sources={"working.bpmn": working})
+    with time_machine.travel(local(2026, 12, 31, 10, 0), tick=False):
+        [task] = start_case(process_id="sample_referral", data={"location": "sjm-duntou-g1"}).open_tasks
+    with time_machine.travel(local(2027, 1, 4, 10, 1), tick=False):  # late by the weekends-only count
+        assert mark_breaches(now=datetime.now(UTC)) == 1
+        import_year(schedule=SCHEDULE_2027, source="import:2027.json")
+        assert send_due_supervision(now=datetime.now(UTC)) == 0  # 01-01 was a holiday: not late after all
+        assert db.session.get(Task, task.id).overdue_at is None
+    events = {event.event: event.data for event in get_case(task.case_id).events}
+    assert events["deadline_recomputed"]["to"] == local(2027, 1, 5, 10, 0).astimezone(UTC).isoformat()
+    imported = db.session.scalars(select(AuditEvent).where(AuditEvent.event == "calendar_imported")).one()
+    assert imported.case_id is None
+    assert imported.data == {"year": 2027, "source": "import:2027.json", "holidays": 2, "workdays": 1,
+                             "replaced": False, "deadlines_moved": 1}
+    with time_machine.travel(local(2027, 1, 5, 10, 1), tick=False):  # now it is late against the new deadline
+        assert mark_breaches(now=datetime.now(UTC)) == 1
 
 
 @pytest.mark.parametrize(("schedule", "field", "problem"), [

@@ -7,8 +7,14 @@ its open task sits at the district dispatch centre (pt-dispatch).
 import io
 
 import pytest
+from sqlalchemy import select
 
+from engine import request_extension
+from engine.db import db, utcnow
+from engine.models import Notice, Task
+from engine.notices import Recipient, send_notice
 from engine.tokens import create_token
+from engine.transaction import transaction
 from tests.engine import samples
 from tests.web.api_client import as_user
 
@@ -25,6 +31,19 @@ ACTORS = {
 
 def _victim_token() -> int:
     return create_token(username="sjm-squad", name="to revoke").id
+
+
+def _extension(task_id: int) -> int:
+    return request_extension(task_id=task_id, username="pt-dispatcher", reason="需协调", extra="1 hours").id
+
+
+def _notice(task_id: int) -> int:
+    """A reminder addressed to the district dispatch centre, which holds the task."""
+    agency = db.session.scalar(select(Task.candidate_agency_id).where(Task.id == task_id))
+    with transaction():
+        send_notice(kind="reminder", key=f"matrix:{task_id}", recipient=Recipient(agency, None),
+                    message="【超时提醒】", at=utcnow(), task_id=task_id)
+    return db.session.scalar(select(Notice.id).where(Notice.dedupe_key == f"matrix:{task_id}"))
 
 
 def _district_task(app) -> tuple[int, int]:
@@ -47,6 +66,8 @@ ACT_ON_TASK = {"anonymous": 401, "own_agency": 200, "other_agency": 404, "parent
                "designer": 403, "admin": 403}
 ADMIN_ONLY = {"anonymous": 401, "own_agency": 403, "other_agency": 403, "parent_supervisor": 403, "designer": 403,
               "admin": 200}
+DECIDE_EXTENSION = {"anonymous": 401, "own_agency": 403, "other_agency": 404, "parent_supervisor": 200,
+                    "designer": 403, "admin": 403}
 EVERYONE = {"anonymous": 401, "own_agency": 200, "other_agency": 200, "parent_supervisor": 200, "designer": 200,
             "admin": 200}
 MATRIX = [
@@ -77,6 +98,16 @@ MATRIX = [
     ("POST", "/tasks/{task}/comments", {"body": "已电话联系报警人"}, {**READ_CASE, "own_agency": 201,
                                                                  "parent_supervisor": 201, "designer": 201,
                                                                  "admin": 201}),
+    ("POST", "/tasks/{task}/extensions", {"reason": "需协调相关部门", "extra": "1 hours"},
+     {**ACT_ON_TASK, "own_agency": 201, "parent_supervisor": 201}),
+    ("GET", "/extensions", None, EVERYONE),
+    ("GET", "/extensions?status=pending", None, EVERYONE),
+    ("GET", "/extensions/{extension}", None, READ_CASE),
+    ("POST", "/extensions/{extension}/approve", {"note": "同意"}, DECIDE_EXTENSION),
+    ("POST", "/extensions/{extension}/refuse", {"note": "请按期办结"}, DECIDE_EXTENSION),
+    ("GET", "/notices", None, EVERYONE),
+    ("POST", "/notices/{notice}/read", None, {"anonymous": 401, "own_agency": 200, "other_agency": 404,
+                                              "parent_supervisor": 404, "designer": 404, "admin": 404}),
     ("GET", "/users", None, ADMIN_ONLY),
     ("POST", "/users", {"username": "new-grid-worker", "display_name": "新网格员", "agency_code": "sjm-duntou-g2",
                         "roles": ["staff"], "password": "a-long-password"}, {**ADMIN_ONLY, "admin": 201}),
@@ -96,7 +127,9 @@ def test_authorization_matrix(app, demo, method, path, body, expected):
     for actor, username in ACTORS.items():
         case_id, task_id = _district_task(app)  # a fresh case for each caller: nothing one did affects the next
         client = as_user(app, username)
-        url = path.format(case=case_id, task=task_id, token=_victim_token())
+        extension = _extension(task_id) if "{extension}" in path else None
+        notice = _notice(task_id) if "{notice}" in path else None
+        url = path.format(case=case_id, task=task_id, token=_victim_token(), extension=extension, notice=notice)
         if body == "upload":
             response = client.post(url, data=_upload(), content_type="multipart/form-data")
         elif method == "POST":

@@ -1,35 +1,30 @@
-"""gongzhi serve: the web server, with an in-process timer worker on the embedded default."""
+"""gongzhi serve: the web server, with an in-process worker and scheduler on the embedded default."""
 
 import logging
 import threading
 
 import click
+import dramatiq
 from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
-from engine import fire_due_timers
-from engine.db import utcnow
+from integrations import setup_background
+from integrations.scheduler import run_forever
 
 log = logging.getLogger(__name__)
 
 
-def tick(app) -> int:
-    """Fire the timers that are due now; return how many cases moved on."""
-    with app.app_context():
-        try:
-            fired = fire_due_timers(now=utcnow())
-        except Exception:  # the ticker must outlive a bad tick; the next one retries
-            log.exception("timer tick failed")
-            return 0
-    if fired:
-        log.info("timers fired on %d case(s)", fired)
-    return fired
-
-
-def _tick_forever(app, interval: float, stop: threading.Event) -> None:
-    while not stop.wait(interval):
-        tick(app)
+def start_in_process_worker(app) -> tuple[dramatiq.Worker, threading.Event]:
+    """Run the actors on the stub broker in this process, and a scheduler thread that feeds them."""
+    broker, actors = setup_background(app, broker_url=None, queue_name=app.config["QUEUE_NAME"])
+    worker = dramatiq.Worker(broker, worker_threads=2)
+    worker.start()
+    stop = threading.Event()
+    threading.Thread(target=run_forever, name="scheduler", daemon=True,
+                     kwargs={"app": app, "actors": actors, "interval": app.config["TIMER_TICK_SECONDS"],
+                             "stop": stop}).start()
+    return worker, stop
 
 
 @click.command("serve")
@@ -37,14 +32,18 @@ def _tick_forever(app, interval: float, stop: threading.Event) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host, port):
-    """Run the web server and an in-process worker that fires due BPMN timers."""
+    """Run the web server; without GONGZHI_BROKER_URL, also the background worker and scheduler."""
     app = current_app._get_current_object()
-    stop = threading.Event()
-    ticker = threading.Thread(target=_tick_forever, name="timer-ticker", daemon=True,
-                              args=(app, app.config["TIMER_TICK_SECONDS"], stop))
-    ticker.start()
+    worker = stop = None
+    if app.config["BROKER_URL"]:
+        setup_background(app, broker_url=app.config["BROKER_URL"], queue_name=app.config["QUEUE_NAME"])
+        click.echo("后台任务发往 GONGZHI_BROKER_URL；请另行运行 gongzhi worker 与 gongzhi scheduler。")
+    else:
+        worker, stop = start_in_process_worker(app)
     click.echo(f"共治 Gongzhi 已启动: http://{host}:{port}/  (Ctrl+C 退出)")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
-        stop.set()
+        if stop is not None:
+            stop.set()
+            worker.stop()

@@ -1,10 +1,18 @@
-"""Server-rendered pages (Jinja), in Chinese by default."""
+"""Server-rendered pages (Jinja + htmx), in Chinese by default and English on request."""
 
 from flask import Flask
 
 from web.pages.auth import auth
+from web.pages.cases import case_pages
+from web.pages.display import init_display
+from web.pages.inbox import inbox_pages
+from web.pages.tasks import task_pages
 
 
 def register_pages(app: Flask) -> None:
-    """Register the page blueprints on an app."""
+    """Register the page blueprints and their template helpers on an app."""
+    init_display(app)
     app.register_blueprint(auth)
+    app.register_blueprint(inbox_pages)
+    app.register_blueprint(task_pages)
+    app.register_blueprint(case_pages)

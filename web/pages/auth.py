@@ -3,6 +3,8 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -13,14 +15,16 @@ from web.auth import SessionUser, limit_login_attempts
 
 auth = Blueprint("auth", __name__)
 
-WRONG_CREDENTIALS = "用户名或密码错误"
-TOO_MANY_ATTEMPTS = "登录尝试过于频繁，请稍后（约 1 分钟）再试。"
+WRONG_CREDENTIALS = _l("Wrong username or password")
+TOO_MANY_ATTEMPTS = _l("Too many login attempts: wait about a minute and try again.")
 
 
 class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64, message="用户名过长")])
+    username = StringField(_l("Username"), validators=[DataRequired(_l("Enter your username")),
+                                                       Length(max=64, message=_l("The username is too long"))])
     # A cap keeps one request from making the password hash work on megabytes.
-    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=1024, message="密码过长")])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password")),
+                                                         Length(max=1024, message=_l("The password is too long"))])
 
 
 def local_path(target: str | None) -> str | None:
@@ -63,5 +67,5 @@ def too_many_attempts(_error):
 def logout():
     logout_user()
     session.clear()
-    flash("您已退出登录。", "info")
+    flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-29 01:10:51.395929
+Create Date: 2026-11-29 01:20:00.000000
 
 """
 from alembic import op
@@ -35,11 +35,29 @@ def upgrade():
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_due', ['next_attempt_at'], unique=False, postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'"))
 
+    op.create_table('notification_channel',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('address', sa.String(length=500), nullable=False),
+    sa.Column('secret', sa.String(length=200), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_notification_channel_agency_id_agency')),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_notification_channel_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_channel'))
+    )
+    with op.batch_alter_table('notification_channel', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notification_channel_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notification_channel_user_id'), ['user_id'], unique=False)
+
     op.create_table('supervision_step',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('task_id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('step', sa.String(length=32), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('targets', sa.String(length=100), nullable=False),
     sa.Column('breached_due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('send_at', sa.DateTime(timezone=True), nullable=False),
@@ -141,6 +159,11 @@ def downgrade():
         batch_op.drop_index('ix_supervision_step_due', postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'"))
 
     op.drop_table('supervision_step')
+    with op.batch_alter_table('notification_channel', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notification_channel_user_id'))
+        batch_op.drop_index(batch_op.f('ix_notification_channel_agency_id'))
+
+    op.drop_table('notification_channel')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_due', postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'"))
 
