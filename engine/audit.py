@@ -13,6 +13,8 @@ EVENTS = (
     "case_started", "task_created", "claimed", "unclaimed", "completed", "returned", "cancelled",
     "case_completed", "timer_fired", "reassigned", "extension_requested", "extension_approved",
     "extension_refused", "overdue", "supervision_sent", "calendar_imported", "deadline_recomputed",
+    "timer_failed",
+    "supervision_notice",
 )
 
 

@@ -12,6 +12,7 @@ from engine.errors import ConflictError, NotFoundError
 from engine.models import ACTIVE_TASK_STATUSES, Agency, Case, ProcessVersion, Task, User
 from engine.org import Actor
 from engine.transaction import connection
+from processes.reporting import FACT_FIELDS
 
 CASE = Case.__table__
 TASK = Task.__table__
@@ -51,7 +52,7 @@ _TASK_AND_ACTOR = (
 )
 _ACTIVE_TASKS = TASKS.where(TASK.c.case_id == bindparam("case_id"),
                             TASK.c.status.in_(ACTIVE_TASK_STATUSES)).order_by(TASK.c.id)
-_CASE_FIELDS = ("state", "next_timer_at", "status", "completed_at", "updated_at")
+_CASE_FIELDS = ("state", "next_timer_at", "status", "completed_at", "updated_at", *FACT_FIELDS)
 _UPDATE_CASE = (
     update(CASE).where(CASE.c.id == bindparam("case_id"), CASE.c.version == bindparam("old_version"))
     .values(version=CASE.c.version + 1, **{name: bindparam(f"new_{name}") for name in _CASE_FIELDS})

@@ -1,11 +1,11 @@
 """Commands on cases: start one, and fire the timers that are due."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 
 from engine import audit, case_store
 from engine.case_store import CASE, VERSION
@@ -54,6 +54,9 @@ def start_data(process_id: str, data: dict) -> dict:
     return {**dict.fromkeys(form.get("properties", {})), **data}
 
 
+TIMER_RETRY = timedelta(minutes=15)
+_POSTPONE = (update(CASE).where(CASE.c.id == bindparam("case_id"), CASE.c.next_timer_at <= bindparam("now"))
+             .values(next_timer_at=bindparam("retry_at")))
 _LATEST_VERSION = (
     select(VERSION.c.id, VERSION.c.name, VERSION.c.content_hash).where(VERSION.c.process_id == bindparam("pid"))
     .order_by(VERSION.c.version.desc()).limit(1)
@@ -112,7 +115,23 @@ def due_case_ids(*, now: datetime, limit: int = 500) -> list[int]:
 
 
 def fire_case_timers(*, case_id: int, now: datetime) -> bool:
-    """Fire the due timers of one case; False when it is not due (any more) or another worker has it."""
+    """Fire the due timers of one case; False when it is not due (any more) or another worker has it.
+
+    A case whose timer path fails (ProcessError) is rolled back, then set aside for TIMER_RETRY with a
+    `timer_failed` audit event, so a broken diagram is retried now and then, not on every tick.
+    """
+    try:
+        return _fire_case_timers(case_id, now)
+    except ProcessError as error:
+        with transaction() as unit:
+            retry_at = now + TIMER_RETRY
+            if unit.conn.execute(_POSTPONE, {"case_id": case_id, "now": now, "retry_at": retry_at}).rowcount:
+                audit.record("timer_failed", case_id=case_id, at=now,
+                             data={"error": error.message, "retry_at": retry_at.isoformat()})
+        raise
+
+
+def _fire_case_timers(case_id: int, now: datetime) -> bool:
     with transaction() as unit:
         case = case_store.load_case(case_id, due_at=now)
         if case is None:  # another scheduler took it, or it moved on

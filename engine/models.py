@@ -68,7 +68,11 @@ CASE_STATUSES = ("running", "completed", "cancelled")
 
 class Case(db.Model):
     __tablename__ = "case_record"
-    __table_args__ = (Index("ix_case_status_timer", "status", "next_timer_at"),)
+    __table_args__ = (
+        Index("ix_case_status_timer", "status", "next_timer_at"),
+        # The indicators count the cases closed in a period (engine/indicators).
+        Index("ix_case_completed_at", "completed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
@@ -87,6 +91,15 @@ class Case(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Reporting facts, written by the engine when the workflow learns them (engine/reporting.py), so the
+    # indicators are SQL over columns and never deserialize a workflow.
+    category: Mapped[str | None] = mapped_column(String(64))
+    closure: Mapped[str | None] = mapped_column(String(32))  # how a diversion ended: police, diverted...
+    resolved_level: Mapped[str | None] = mapped_column(String(16))  # processes.disputes.FUNNEL_LEVELS
+    court_outcome: Mapped[str | None] = mapped_column(String(16))  # processes.disputes.COURT_OUTCOMES
+    reopened_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The first claim (or completion) of a handling step: the matter reached the agency that handles it.
+    diverted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     process_version: Mapped[ProcessVersion] = relationship()
     location: Mapped[Agency] = relationship()
@@ -96,6 +109,9 @@ class Case(db.Model):
 
 
 _SLA_WATCH = text("overdue_at IS NULL AND status IN ('open', 'claimed')")
+_OVERDUE = text("overdue_at IS NOT NULL")
+# A task that missed its deadline; word for word the condition of engine/indicators/facts.py ON_TIME_CASE.
+LATE_TASK = "overdue_at IS NOT NULL OR (due_at IS NOT NULL AND completed_at > due_at)"
 
 TASK_STATUSES = ("open", "claimed", "completed", "returned", "cancelled")
 ACTIVE_TASK_STATUSES = ("open", "claimed")
@@ -110,6 +126,13 @@ class Task(db.Model):
         # The SLA monitor's scan: only active tasks not yet marked overdue, so a pass costs what the new
         # breaches cost, however many tasks are open.
         Index("ix_task_sla_watch", "due_at", postgresql_where=_SLA_WATCH, sqlite_where=_SLA_WATCH),
+        # The indicators: tasks closed in a period, breaches found in a period.
+        # Covering on PostgreSQL: a month's closed tasks are counted from the index alone.
+        Index("ix_task_completed_at", "completed_at", postgresql_include=[
+            "status", "candidate_agency_id", "due_at", "satisfied", "jurisdiction_path"]),
+        Index("ix_task_overdue_at", "overdue_at", postgresql_where=_OVERDUE, sqlite_where=_OVERDUE),
+        # Whether a closed case kept every deadline is one probe of this small index.
+        Index("ix_task_late_case", "case_id", postgresql_where=text(LATE_TASK), sqlite_where=text(LATE_TASK)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,6 +157,10 @@ class Task(db.Model):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     # Set once by the SLA monitor when due_at passes; cleared when an approved extension moves due_at.
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A return visit's answer (回访是否满意), kept for the satisfaction rate; None on other tasks.
+    satisfied: Mapped[bool | None] = mapped_column(Boolean)
+    # The case's jurisdiction, copied so an area's task indicators need no join with the cases.
+    jurisdiction_path: Mapped[str | None] = mapped_column(String(500))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     case: Mapped[Case] = relationship()
@@ -248,13 +275,16 @@ class SupervisionStep(db.Model):
         UniqueConstraint("task_id", "breached_due_at", "step", name="uq_supervision_step_breach"),
         Index("ix_supervision_step_due", "send_at", postgresql_where=text("status = 'pending'"),
               sqlite_where=text("status = 'pending'")),
+        # The indicators count the supervision notices sent in a period.
+        Index("ix_supervision_step_sent", "sent_at", postgresql_where=text("status = 'sent'"),
+              sqlite_where=text("status = 'sent'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"))
     step: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(String(16))  # the kind of notice it sends: processes.supervision.NOTICE_KINDS
+    kind: Mapped[str] = mapped_column(String(16))  # processes.supervision.CHAIN_KINDS
     targets: Mapped[str] = mapped_column(String(100))  # comma-separated: assignee, agency, supervisor_above...
     breached_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     send_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -282,11 +312,11 @@ class Notice(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-CHANNEL_KINDS = ("webhook",)
+CHANNEL_KINDS = ("webhook", "email", "sms")
 
 
 class NotificationChannel(db.Model):
-    """Where an agency, or one user, hears of its notices: a partner system's signed webhook."""
+    """Where an agency, or one user, hears of its notices: a signed webhook, an email address, a mobile."""
 
     __tablename__ = "notification_channel"
 
@@ -350,3 +380,45 @@ class Incident(db.Model):
     police_matter: Mapped[bool] = mapped_column(Boolean)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"), index=True)
     payload: Mapped[dict | None] = mapped_column(JSON)
+
+
+REPORT_KINDS = ("weekly", "monthly")
+
+
+class Report(db.Model):
+    """A periodic report (定期通报): one agency's indicators for one week or month, as generated."""
+
+    __table_args__ = (
+        # Generating the same report twice (two workers, a retried job) finds it taken.
+        UniqueConstraint("agency_id", "kind", "period_start", name="uq_report_agency_kind_period"),
+        Index("ix_report_period", "period_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # REPORT_KINDS
+    period_start: Mapped[date] = mapped_column(Date)  # local dates; the period is [start, end)
+    period_end: Mapped[date] = mapped_column(Date)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    figures: Mapped[dict] = mapped_column(JSON)
+
+
+SATISFACTION_LEVELS = ("satisfied", "basically_satisfied", "unsatisfied")
+
+
+class ReturnSurvey(db.Model):
+    """A return visit (回访) by SMS: a one-time link the reporting party answers on a public page."""
+
+    __tablename__ = "return_survey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), unique=True)  # the return-visit task it answers
+    # Only the link's SHA-256 is kept: the database alone cannot answer a survey.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    phone: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    satisfaction: Mapped[str | None] = mapped_column(String(32))  # SATISFACTION_LEVELS
+    comment: Mapped[str | None] = mapped_column(Text)

@@ -78,9 +78,11 @@ def _addressed_to(actor: Actor):
                 or_(NOTICE.c.user_id.is_(None), NOTICE.c.user_id == actor.id))
 
 
-def list_notices(*, actor: Actor, unread: bool = False, page: int = 1, page_size: int = 20) -> Page:
-    """The notices addressed to the actor (to their agency, or to them), newest first."""
-    query = select(NOTICE).where(_addressed_to(actor)).order_by(NOTICE.c.id.desc())
+def list_notices(*, actor: Actor, unread: bool = False, page: int = 1, page_size: int = 20,
+                 unread_first: bool = False) -> Page:
+    """The notices addressed to the actor (to their agency, or to them), newest first (unread ones first)."""
+    order = (NOTICE.c.read_at.is_not(None), NOTICE.c.id.desc()) if unread_first else (NOTICE.c.id.desc(),)
+    query = select(NOTICE).where(_addressed_to(actor)).order_by(*order)
     if unread:
         query = query.where(NOTICE.c.read_at.is_(None))
     total = connection().execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()

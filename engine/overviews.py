@@ -17,6 +17,7 @@ from engine.org import Actor, can_act_on
 from engine.progress import CaseProgress, case_progress
 from engine.queries import Page, get_case, inbox, version_bpmn
 from engine.results import CaseView, TaskView, task_view
+from engine.supervision_notices import SupervisionPanel, supervision_panel
 from engine.visibility import can_see_case
 from processes.forms import load_form
 from processes.stages import CLOSED_LOOP, STAGES, loop_step
@@ -54,6 +55,7 @@ class TaskOverview:
     comments: list[CommentView]
     may_act: bool  # the actor may claim, complete or return it (when its status allows)
     claimed_by_actor: bool
+    supervision: SupervisionPanel | None = None  # a supervisor's notice and reassign forms, when they may
 
 
 def task_overview(task_id: int, *, actor: Actor) -> TaskOverview:
@@ -65,7 +67,8 @@ def task_overview(task_id: int, *, actor: Actor) -> TaskOverview:
     return TaskOverview(
         task=task, case=get_case(task.case_id, with_events=False), form=load_form(task.form) if task.form else
         EMPTY_FORM, comments=list_comments(task_id=task_id, actor=actor), may_act=can_act_on(actor, row),
-        claimed_by_actor=task.status == "claimed" and task.claimed_by == actor.username)
+        claimed_by_actor=task.status == "claimed" and task.claimed_by == actor.username,
+        supervision=supervision_panel(row, actor))
 
 
 @dataclass(frozen=True)

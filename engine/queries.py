@@ -73,6 +73,15 @@ def list_cases(*, actor: Actor, process_id: str | None = None, status: str | Non
                created_to: datetime | None = None, overdue: bool | None = None, page: int = 1,
                page_size: int = 20) -> Page:
     """List the cases the actor may see, newest first, with filters; one page of CaseSummary."""
+    query = case_list_query(actor=actor, process_id=process_id, status=status, agency_code=agency_code,
+                            created_from=created_from, created_to=created_to, overdue=overdue)
+    return _page(query, page, page_size, lambda row: case_view(row, []))
+
+
+def case_list_query(*, actor: Actor, process_id: str | None = None, status: str | None = None,
+                    agency_code: str | None = None, created_from: datetime | None = None,
+                    created_to: datetime | None = None, overdue: bool | None = None):
+    """The query of list_cases, newest first, for a page or for an export."""
     query = case_store.CASES.where(visible_cases(actor))
     if process_id:
         query = query.where(CASE.c.process_id == process_id)
@@ -90,8 +99,7 @@ def list_cases(*, actor: Actor, process_id: str | None = None, status: str | Non
         late = exists(select(TASK.c.id).where(TASK.c.case_id == CASE.c.id, TASK.c.status.in_(ACTIVE_TASK_STATUSES),
                                               TASK.c.due_at < utcnow()))
         query = query.where(late if overdue else ~late)
-    return _page(query.order_by(CASE.c.created_at.desc(), CASE.c.id.desc()), page, page_size,
-                 lambda row: case_view(row, []))
+    return query.order_by(CASE.c.created_at.desc(), CASE.c.id.desc())
 
 
 INBOX_VIEWS = ("mine", "agency", "overdue")

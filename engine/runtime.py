@@ -10,7 +10,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Row
 
-from engine import audit, case_store
+from engine import audit, case_store, notifications, reporting
 from engine.calendar import WorkingCalendar
 from engine.db import utcnow
 from engine.deadlines import due_at
@@ -20,6 +20,7 @@ from engine.results import CaseView, TaskView, case_view, new_task_view, task_vi
 from engine.scripting import ServiceCallError
 from engine.serialization import dump_workflow, load_workflow
 from engine.specs import ParsedProcess, spec_for_version
+from engine.survey_offers import RETURN_VISIT_STAGE, offer_survey
 from engine.transaction import Unit
 from engine.workflow_cache import WORKFLOWS
 from processes.agency_kinds import AgencyKind, kind_for_code, kind_for_lane
@@ -63,12 +64,13 @@ def timer_deadlines(workflow: BpmnWorkflow) -> dict[str, datetime]:
 
 
 def case_state(workflow: BpmnWorkflow, *, status: str, completed_at: datetime | None) -> dict:
-    """Return the case columns that follow from its workflow: state, next timer, status, end time."""
+    """Return the case columns that follow from its workflow: state, next timer, status, end time, and the
+    reporting facts its data holds."""
     now = utcnow()
     if workflow.is_completed() and status == "running":
         status, completed_at = "completed", now
     return {"state": dump_workflow(workflow), "next_timer_at": min(timer_deadlines(workflow).values(), default=None),
-            "status": status, "completed_at": completed_at, "updated_at": now}
+            "status": status, "completed_at": completed_at, "updated_at": now, **reporting.facts(workflow)}
 
 
 def _agency_kind(spiff_task, properties: dict) -> AgencyKind | None:
@@ -94,7 +96,8 @@ def _new_task(case_id: int, jurisdiction_path: str, spiff_task, now: datetime,
     kind = _agency_kind(spiff_task, properties)
     agency = resolver.resolve(kind.code, jurisdiction_path) if kind else None
     return {
-        "case_id": case_id, "spiff_task_id": str(spiff_task.id), "bpmn_id": spec.bpmn_id,
+        "case_id": case_id, "jurisdiction_path": jurisdiction_path, "spiff_task_id": str(spiff_task.id),
+        "bpmn_id": spec.bpmn_id,
         "name": spec.bpmn_name or spec.bpmn_id, "lane": spec.lane, "agency_kind": kind.code if kind else None,
         "candidate_agency_id": agency.id if agency else None, "form": properties.get("form"),
         "stage": properties.get("stage"), "returnable": properties.get("returnable") == "true",
@@ -120,10 +123,15 @@ def sync_tasks(case_id: int, jurisdiction_path: str, workflow: BpmnWorkflow, *, 
     resolver, calendar = CandidateResolver(), WorkingCalendar()
     created = [_new_task(case_id, jurisdiction_path, task, now, resolver, calendar)
                for spiff_id, task in ready.items() if spiff_id not in known]
-    for task_id, (values, agency) in zip(case_store.insert_tasks([v for v, _ in created]), created, strict=True):
+    inserted = list(zip(case_store.insert_tasks([v for v, _ in created]), created, strict=True))
+    for task_id, (values, agency) in inserted:
         audit.record("task_created", case_id=case_id, task_id=task_id, actor_id=actor_id,
                      data={"bpmn_id": values["bpmn_id"], "agency": agency.code if agency else None})
         kept.append(new_task_view(task_id, values, agency))
+    notifications.announce_tasks(case_id, [(task_id, values, agency) for task_id, (values, agency) in inserted])
+    for task_id, (values, _agency) in inserted:
+        if values["stage"] == RETURN_VISIT_STAGE:
+            offer_survey(case_id, task_id, ready[values["spiff_task_id"]].data)
     return kept
 
 
@@ -137,5 +145,6 @@ def store(case: Row, workflow: BpmnWorkflow, unit: Unit, *, actor_id: int | None
     rows = sync_tasks(case.id, case.jurisdiction_path, workflow, actor_id=actor_id)
     if values["status"] == "completed" and case.status == "running":
         audit.record("case_completed", case_id=case.id, actor_id=actor_id)
+        notifications.announce_closure(case.id, workflow.data)
     unit.after_commit(partial(WORKFLOWS.put, case.id, version, workflow))
     return replace(case_view(case, rows), status=values["status"], completed_at=values["completed_at"])

@@ -6,7 +6,7 @@ from uuid import UUID
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Row
 
-from engine import audit, case_store
+from engine import audit, case_store, notifications, reporting
 from engine.db import utcnow
 from engine.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from engine.org import Actor, find_agency, is_within
@@ -35,7 +35,9 @@ def claim_task(*, task_id: int, username: str) -> TaskView:
         if task.status == "claimed" and task.claimed_by_id == actor.id:
             return task_view(task)
         _require_open_for(task, actor)
-        case_store.update_task(task, status="claimed", claimed_by_id=actor.id, claimed_at=utcnow())
+        now = utcnow()
+        case_store.update_task(task, status="claimed", claimed_by_id=actor.id, claimed_at=now)
+        reporting.note_handling_started(task, now)
         audit.record("claimed", case_id=task.case_id, task_id=task.id, actor_id=actor.id)
         return replace(task_view(task), status="claimed", claimed_by=actor.username)
 
@@ -71,6 +73,12 @@ def _validate_form(task: Row, data: dict) -> None:
 def _finish(unit: Unit, task: Row, actor: Actor, data: dict, *, outcome: str, submitted: dict) -> CaseView:
     """Run the task with `data`; the audit event keeps what the user `submitted`."""
     _require_open_for(task, actor)
+    return finish_task(unit, task, actor.id, data, outcome=outcome, submitted=submitted)
+
+
+def finish_task(unit: Unit, task: Row, actor_id: int | None, data: dict, *, outcome: str,
+                submitted: dict) -> CaseView:
+    """Run an open task with `data` in the running command, for a user or (actor_id None) a resident."""
     case = case_store.load_case(task.case_id)
     workflow = checkout_workflow(case)
     spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
@@ -84,10 +92,12 @@ def _finish(unit: Unit, task: Row, actor: Actor, data: dict, *, outcome: str, su
 
     run_engine(advance)
     now = utcnow()
-    case_store.update_task(task, status=outcome, completed_at=now, completed_by_id=actor.id,
-                           claimed_by_id=task.claimed_by_id or actor.id, claimed_at=task.claimed_at or now)
-    audit.record(outcome, case_id=case.id, task_id=task.id, actor_id=actor.id, data=submitted)
-    return store(case, workflow, unit, actor_id=actor.id)
+    case_store.update_task(task, status=outcome, completed_at=now, completed_by_id=actor_id,
+                           claimed_by_id=task.claimed_by_id or actor_id, claimed_at=task.claimed_at or now)
+    reporting.note_handling_started(task, now)
+    reporting.note_visit(task, submitted)
+    audit.record(outcome, case_id=case.id, task_id=task.id, actor_id=actor_id, data=submitted)
+    return store(case, workflow, unit, actor_id=actor_id)
 
 
 def complete_task(*, task_id: int, username: str, data: dict) -> CaseView:
@@ -111,6 +121,7 @@ def return_task(*, task_id: int, username: str, reason: str) -> CaseView:
         if not task.returnable:
             raise InvalidInputError(f"task {task.id} ({task.name}) cannot be returned: its process does not "
                                     "handle returns at this step")
+        unit.context["returned"] = reason  # the agencies the matter goes to hear why
         return _finish(unit, task, actor, {"returned": True, "return_reason": reason}, outcome="returned",
                        submitted={"return_reason": reason})
 
@@ -148,6 +159,8 @@ def reassign_task(*, task_id: int, username: str, agency_code: str, reason: str)
                                         f"{actor.agency_name}; you can reassign only to agencies in your area")
         case_store.update_task(task, candidate_agency_id=target.id, status="open", claimed_by_id=None,
                                claimed_at=None)
+        notifications.announce_tasks(task.case_id, [(task.id, {"name": task.name, "due_at": task.due_at,
+                                                                "created_at": utcnow()}, target)])
         audit.record("reassigned", case_id=task.case_id, task_id=task.id, actor_id=actor.id,
                      data={"from": task.agency_code, "to": target.code, "reason": reason})
         return replace(task_view(task), agency_code=target.code, agency_name=target.name, status="open",

@@ -26,6 +26,7 @@ class Unit:
         self.conn = conn
         self.audit_events: list[dict] = []
         self.outbox_ids: list[int] = []  # messages it enqueued, handed to the dispatcher after commit
+        self.context: dict = {}  # what the command tells the code it runs (a return's reason, say)
         self._after_commit: list[Callable[[], None]] = []
 
     def after_commit(self, callback: Callable[[], None]) -> None:

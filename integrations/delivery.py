@@ -5,11 +5,14 @@ from collections.abc import Callable
 
 from engine import outbox
 from engine.db import utcnow
+from integrations.mail import deliver_email
+from integrations.sms import deliver_sms
 from integrations.webhooks import deliver_webhook
 
 log = logging.getLogger(__name__)
 
-HANDLERS: dict[str, Callable[[outbox.Message], None]] = {"webhook": deliver_webhook}
+HANDLERS: dict[str, Callable[[outbox.Message], None]] = {
+    "webhook": deliver_webhook, "email": deliver_email, "sms": deliver_sms}
 
 
 def deliver(message_id: int) -> str:

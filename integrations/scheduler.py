@@ -26,9 +26,11 @@ def tick(actors: Actors, *, now: datetime | None = None) -> dict[str, int]:
     # The chain's steps due at the breach go out in the same round as the breach is found.
     dramatiq.pipeline([actors.find_breaches.message_with_options(pipe_ignore=True),
                        actors.send_supervision.message_with_options(pipe_ignore=True)]).run()
+    actors.announce_due_soon.send()
     messages = outbox.due_messages(now=now)
     for message_id in messages:
         actors.deliver_message.send(message_id)
+    actors.generate_reports.send()  # the weekly and monthly reports (定期通报) not yet written, if any
     return {"timers": len(cases), "outbox": len(messages)}
 
 

@@ -6,8 +6,6 @@ can refuse old or replayed calls. `Idempotency-Key` is the same on every attempt
 receiver that remembers it acts once however often a retry reaches it.
 """
 
-import hashlib
-import hmac
 import json
 import time
 
@@ -15,12 +13,9 @@ import httpx
 
 from engine.channels import delivery
 from engine.outbox import Message
+from engine.signing import signature
 
 TIMEOUT_SECONDS = 10.0
-
-
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
 def deliver_webhook(message: Message) -> None:

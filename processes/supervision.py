@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from processes.deadlines import Deadline, DeadlineSyntaxError, parse_deadline
 
-NOTICE_KINDS = ("reminder", "supervision", "report")
+CHAIN_KINDS = ("reminder", "supervision", "report")
+# Besides the chain: a task assigned to an agency, a deadline approaching, a matter sent back, a case closed.
+NOTICE_KINDS = (*CHAIN_KINDS, "assignment", "due_soon", "returned", "closed")
 # assignee: who claimed the task; agency: the task's agency; supervisor_above: the agency above it;
 # district: the district the task's agency belongs to.
 TARGETS = ("assignee", "agency", "supervisor_above", "district")
@@ -40,8 +42,8 @@ def _step(index: int, raw) -> ChainStep:
     if not isinstance(raw, dict):
         raise ChainConfigError(f"{where} must be an object with kind, after and targets")
     kind = raw.get("kind")
-    if kind not in NOTICE_KINDS:
-        raise ChainConfigError(f"{where}: kind {kind!r} is not one of {', '.join(NOTICE_KINDS)}")
+    if kind not in CHAIN_KINDS:
+        raise ChainConfigError(f"{where}: kind {kind!r} is not one of {', '.join(CHAIN_KINDS)}")
     after_text = str(raw.get("after", "0")).strip()
     try:
         after = None if after_text.lower() in _IMMEDIATELY else parse_deadline(after_text)

@@ -13,6 +13,7 @@ from web.config import build_config
 from web.errors import init_errors
 from web.health import health
 from web.i18n import init_i18n
+from web.open311 import open311
 from web.pages import register_pages
 
 MIGRATIONS_DIR = str(Path(engine.__file__).parent / "migrations")
@@ -32,4 +33,5 @@ def create_app(config: dict | None = None, *, instance_path: str | None = None) 
     register_pages(app)
     init_errors(app)
     init_api(app)
+    app.register_blueprint(open311)
     return app

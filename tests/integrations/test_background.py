@@ -63,10 +63,11 @@ def street_task():
 
 def test_a_tick_fires_due_timers_finds_breaches_and_delivers_the_notices(demo, background, receiver):
     broker, actors = background
-    add_channel(kind="webhook", address=receiver.url, secret=SECRET, agency_code="sjm-squad")
     with time_machine.travel(START, tick=False) as clock:
         dispute = start_case(process_id="dispute_funnel", data=DISPUTE)
         late = street_task()
+        # The squad listens from now on: it hears of the breach (its new task was announced before).
+        add_channel(kind="webhook", address=receiver.url, secret=SECRET, agency_code="sjm-squad")
         assert tick(actors) == {"timers": 0, "outbox": 0}
         drain(broker, actors)
         assert receiver.calls == []
@@ -88,9 +89,9 @@ def test_a_tick_fires_due_timers_finds_breaches_and_delivers_the_notices(demo, b
 def test_a_failing_partner_is_retried_by_the_next_ticks_until_it_answers(demo, background, receiver):
     broker, actors = background
     receiver.answers = [503, 500]
-    add_channel(kind="webhook", address=receiver.url, secret=SECRET, agency_code="sjm-squad")
     with time_machine.travel(START, tick=False) as clock:
         street_task()
+        add_channel(kind="webhook", address=receiver.url, secret=SECRET, agency_code="sjm-squad")
         clock.move_to(START + timedelta(days=1, minutes=1))
         tick(actors)
         drain(broker, actors)

@@ -11,6 +11,7 @@ from engine.db import db
 from engine.models import OutboxMessage
 from engine.transaction import transaction
 from integrations.delivery import deliver
+from tests.web.api_client import as_user
 
 NOW = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
 
@@ -81,3 +82,21 @@ def test_a_message_sent_is_not_sent_again(app, monkeypatch):
     assert delivered == [message_id]
     assert row(message_id).status == "sent"
 
+
+
+def test_an_administrator_lists_dead_messages_and_retries_one_over_the_api(app, demo):
+    message_id = enqueue(topic="carrier-pigeon")
+    for _ in range(outbox.MAX_ATTEMPTS):
+        with time_machine.travel(row(message_id).next_attempt_at, tick=False):
+            deliver(message_id)
+    admin = as_user(app, "admin")
+    [dead] = admin.get("/outbox?status=dead").get_json()
+    assert (dead["id"], dead["attempts"]) == (message_id, outbox.MAX_ATTEMPTS)
+    assert "no handler delivers" in dead["last_error"]
+    assert admin.post(f"/outbox/{message_id}/retry").status_code == 204
+    assert row(message_id).status == "pending"
+    again = admin.post(f"/outbox/{message_id}/retry")
+    assert again.status_code == 409 and "only dead messages" in again.get_json()["detail"]
+    assert admin.post("/outbox/999999/retry").status_code == 404
+    assert admin.get("/outbox?status=lost").status_code == 422
+    assert as_user(app, "sjm-supervisor").get("/outbox").status_code == 403

@@ -71,10 +71,10 @@ def outbox_rows():
 
 def test_a_worker_killed_in_the_middle_of_a_delivery_is_replaced_and_the_notice_arrives_once(
         demo, processes, receiver):
-    add_channel(kind="webhook", address=receiver.url, secret=SECRET, agency_code="sjm-squad")
     start = datetime.now(UTC) - timedelta(days=2)
     with time_machine.travel(start, tick=False):
         street_task()
+    add_channel(kind="webhook", address=receiver.url, secret=SECRET, agency_code="sjm-squad")
     mark_breaches(now=datetime.now(UTC))
     send_due_supervision(now=datetime.now(UTC))
     [message] = outbox_rows()

@@ -20,6 +20,9 @@ class ApiClient:
     def patch(self, path, json=None, **kwargs):
         return self.client.patch(f"/api/v1{path}", json=json, headers=self.headers, **kwargs)
 
+    def delete(self, path, **kwargs):
+        return self.client.delete(f"/api/v1{path}", headers=self.headers, **kwargs)
+
 
 def as_user(app, username: str | None) -> ApiClient:
     return ApiClient(app.test_client(), username)

@@ -4,13 +4,29 @@ from flask import Flask, request
 from flask_smorest import Api
 from marshmallow import Schema, fields
 
-from web.api import agencies, cases, comments, extensions, notices, processes, tasks, users
+from web.api import (
+    agencies,
+    cases,
+    channels,
+    comments,
+    exports,
+    extensions,
+    indicators,
+    intake,
+    notices,
+    outbox,
+    processes,
+    reports,
+    tasks,
+    users,
+)
 from web.api.docs import docs
 from web.auth import require_username
 from web.errors import PROBLEM_JSON, http_error_response
 
 BLUEPRINTS = (processes.blp, cases.blp, tasks.blp, comments.blp, extensions.blp, notices.blp, agencies.blp,
-              users.blp, users.tokens_blp)
+              users.blp, users.tokens_blp, outbox.blp, channels.blp, intake.blp, indicators.blp, reports.blp,
+              exports.blp)
 
 
 class ProblemSchema(Schema):

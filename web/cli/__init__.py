@@ -8,7 +8,9 @@ from web.cli.calendar import calendar
 from web.cli.cases import case
 from web.cli.demo import demo
 from web.cli.extensions import extend_command, extension
+from web.cli.incidents import import_group
 from web.cli.processes import deploy_command, process
+from web.cli.reports import report
 from web.cli.serve import serve
 from web.cli.tasks import task
 from web.cli.tokens import token
@@ -18,4 +20,6 @@ for command in (deploy_command, process, demo, case, task, token, calendar, serv
                 outbox_group, channel):
     main.add_command(command)
 main.add_command(extension)
+main.add_command(import_group)
+main.add_command(report)
 task.add_command(extend_command)  # `task extend` lives beside the other extension commands

@@ -123,20 +123,25 @@ def outbox_retry(message_id):
 
 @click.group("channel")
 def channel():
-    """Where agencies and users hear of their notices (partner webhooks)."""
+    """Where agencies and users hear of their notices (webhook, email, SMS)."""
 
 
 @channel.command("add")
 @with_appcontext
 @click.option("--agency", "agency_code")
 @click.option("--user", "username")
-@click.option("--webhook", "address", required=True, help="the partner's https:// URL")
-@click.option("--secret", required=True, help="the HMAC signing key shared with the partner (16+ characters)")
+@click.option("--webhook", help="a partner system's https:// URL (signed with --secret)")
+@click.option("--email", help="an email address (sent through GONGZHI_SMTP_URL)")
+@click.option("--sms", help="a mobile number (sent through GONGZHI_SMS_GATEWAY_URL)")
+@click.option("--secret", default="", help="the webhook's HMAC signing key, shared with the partner (16+ characters)")
 @engine_errors
-def channel_add(agency_code, username, address, secret):
-    """Send an agency's (or a user's) notices to a signed webhook."""
-    channel_id = add_channel(kind="webhook", address=address, secret=secret, agency_code=agency_code,
-                             username=username)
+def channel_add(agency_code, username, webhook, email, sms, secret):
+    """Send an agency's (or a user's) notices to a webhook, an email address or a mobile."""
+    given = {kind: address for kind, address in (("webhook", webhook), ("email", email), ("sms", sms)) if address}
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of --webhook, --email and --sms")
+    [(kind, address)] = given.items()
+    channel_id = add_channel(kind=kind, address=address, secret=secret, agency_code=agency_code, username=username)
     click.echo(f"通知渠道 {channel_id} 已添加")
 
 

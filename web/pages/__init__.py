@@ -4,8 +4,14 @@ from flask import Flask
 
 from web.pages.auth import auth
 from web.pages.cases import case_pages
+from web.pages.dashboard import dashboard_pages
+from web.pages.designer import designer_pages
 from web.pages.display import init_display
+from web.pages.extensions import extension_pages
 from web.pages.inbox import inbox_pages
+from web.pages.notices import notice_pages
+from web.pages.supervision import supervision_pages
+from web.pages.survey import survey_pages
 from web.pages.tasks import task_pages
 
 
@@ -16,3 +22,9 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(inbox_pages)
     app.register_blueprint(task_pages)
     app.register_blueprint(case_pages)
+    app.register_blueprint(designer_pages)
+    app.register_blueprint(supervision_pages)
+    app.register_blueprint(notice_pages)
+    app.register_blueprint(extension_pages)
+    app.register_blueprint(survey_pages)
+    app.register_blueprint(dashboard_pages)

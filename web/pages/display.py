@@ -29,6 +29,7 @@ EVENTS = {
     "reassigned": _l("Reassigned"), "extension_requested": _l("Extension requested"),
     "extension_approved": _l("Extension approved"), "extension_refused": _l("Extension refused"),
     "overdue": _l("Overdue"), "supervision_sent": _l("Supervision notice sent"),
+    "supervision_notice": _l("Supervision notice from a supervisor"),
 }
 
 

@@ -29,6 +29,8 @@ def _page(task_id: int, status: int = 200, overview=None, **state):
     fields = form_fields(overview.form)
     context = {"values": MultiDict(), "errors": {}, "return_values": {}, "return_errors": [],
                "comment_values": {}, "comment_errors": [], "extension_values": {}, "extension_errors": {},
+               # a supervisor's forms (web/pages/supervision.py): supervision notice, reassignment
+               "notice_values": {}, "notice_errors": [], "reassign_values": {}, "reassign_errors": {},
                **state}
     return render_template("task.html", overview=overview, fields=fields, on_task_page=True,
                            extension_enabled=request_extension is not None,

@@ -7,6 +7,8 @@
     window.htmx.config.responseHandling = [
       { code: "204", swap: false },
       { code: "[23]..", swap: true },
+      // A 422 is the form again with its messages by the fields: an expected answer, not an error.
+      { code: "422", swap: true },
       { code: "[45]..", swap: true, error: true },
     ];
     window.htmx.config.allowEval = false;
