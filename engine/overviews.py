@@ -17,6 +17,7 @@ from engine.org import Actor, can_act_on
 from engine.progress import CaseProgress, case_progress
 from engine.queries import Page, get_case, inbox, version_bpmn
 from engine.results import CaseView, TaskView, task_view
+from engine.services_catalogue import category_choices
 from engine.supervision_notices import SupervisionPanel, supervision_panel
 from engine.visibility import can_see_case
 from processes.forms import load_form
@@ -31,12 +32,14 @@ class InboxOverview:
     case_titles: dict[int, str]
     processes: list[tuple[str, str]]  # (process id, name) to filter by
     stages: tuple[str, ...]
+    categories: list[tuple[str, str]]  # (incident category, name) to filter by
 
 
 def inbox_overview(*, actor: Actor, view: str, process_id: str | None = None, stage: str | None = None,
-                   page: int = 1, page_size: int = 20) -> InboxOverview:
+                   category: str | None = None, page: int = 1, page_size: int = 20) -> InboxOverview:
     """One page of the actor's inbox (see queries.inbox), the titles of its cases and the filter choices."""
-    found = inbox(actor=actor, view=view, page=page, page_size=page_size, process_id=process_id, stage=stage)
+    found = inbox(actor=actor, view=view, page=page, page_size=page_size, process_id=process_id, stage=stage,
+                  category=category)
     case_ids = {task.case_id for task in found.items}
     titles = dict(db.session.execute(select(CASE.c.id, CASE.c.title).where(CASE.c.id.in_(case_ids))).all()) \
         if case_ids else {}
@@ -44,7 +47,7 @@ def inbox_overview(*, actor: Actor, view: str, process_id: str | None = None, st
     for process, name in db.session.execute(select(ProcessVersion.process_id, ProcessVersion.name)
                                             .order_by(ProcessVersion.process_id, ProcessVersion.version)):
         names[process] = name  # the newest version's name wins
-    return InboxOverview(found, titles, sorted(names.items()), STAGES)
+    return InboxOverview(found, titles, sorted(names.items()), STAGES, category_choices())
 
 
 @dataclass(frozen=True)

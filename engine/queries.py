@@ -106,11 +106,12 @@ INBOX_VIEWS = ("mine", "agency", "overdue")
 
 
 def inbox(*, actor: Actor, view: str, page: int = 1, page_size: int = 20, process_id: str | None = None,
-          stage: str | None = None) -> Page:
+          stage: str | None = None, category: str | None = None) -> Page:
     """One page of the actor's tasks: claimed by them, unclaimed at their agency, or overdue.
 
     Staff see their own agency's overdue tasks; supervisors those of every agency below theirs.
-    `process_id` and `stage` keep only the tasks of that process or that closed-loop stage.
+    `process_id`, `stage` and `category` keep only the tasks of that process, of that closed-loop stage,
+    or of cases of that incident category.
     """
     if view == "mine":
         query = TASKS.where(TASK.c.claimed_by_id == actor.id, TASK.c.status == "claimed")
@@ -127,6 +128,8 @@ def inbox(*, actor: Actor, view: str, page: int = 1, page_size: int = 20, proces
         query = query.where(CASE.c.process_id == process_id)
     if stage:
         query = query.where(TASK.c.stage == stage)
+    if category:
+        query = query.where(CASE.c.category == category)
     return _page(query.order_by(TASK.c.due_at.is_(None), TASK.c.due_at, TASK.c.id), page, page_size, task_view)
 
 

@@ -54,6 +54,13 @@ def _category_names(form: dict) -> dict[str, str]:
     return {code: name.split("（")[0].strip() for code, name in _NAMED.findall(text)}
 
 
+def category_choices() -> list[tuple[str, str]]:
+    """Every incident category of the diversion start form, with its Chinese name, in the form's order."""
+    form = load_form(start_form_name(DIVERSION))
+    names = _category_names(form)
+    return [(code, names.get(code, code)) for code in form["properties"]["category"]["enum"]]
+
+
 def _datatype(schema: dict) -> str:
     if "enum" in schema or schema.get("type") == "boolean":
         return "singlevaluelist"

@@ -154,3 +154,14 @@ def test_the_interactive_docs_load_everything_from_this_server(app):
 def test_chinese_text_is_sent_as_utf8_not_escaped(app, demo):
     response = as_user(app, "sjm-police").get("/agencies")
     assert "舟山市".encode() in response.data and b"\\u" not in response.data
+
+
+def test_the_inbox_filters_by_process_and_incident_category(app, demo):
+    dispatcher = as_user(app, "city-dispatcher")
+    as_user(app, "sjm-police").post("/cases", json={"process_id": "diversion", "data": {
+        "category": "noise", "location": "sjm-duntou-g1", "description": "噪音扰民"}})
+    assert dispatcher.get("/tasks?view=agency&category=noise").get_json()["total"] == 1
+    assert dispatcher.get("/tasks?view=agency&category=wage_dispute").get_json()["total"] == 0
+    assert dispatcher.get("/tasks?view=agency&process_id=dispute_funnel").get_json()["total"] == 0
+    bad = dispatcher.get("/tasks?view=agency&category=lunch")
+    assert bad.status_code == 422 and "category" in bad.get_json()["errors"]

@@ -77,3 +77,12 @@ def test_the_filters_keep_a_process_or_a_stage_and_bad_values_are_a_readable_400
         response = squad.get(f"/inbox?{query}")
         assert response.status_code == 400, query
         assert "无效的值" in response.get_data(as_text=True)
+
+
+def test_the_category_filter_keeps_the_tasks_of_cases_of_that_incident_category(site):
+    _, noise = case_at_on_site_handling("楼上深夜装修噪声扰民")  # category noise
+    squad = client_of(site, "sjm-squad")
+    page = squad.get("/inbox?view=agency&category=noise").get_data(as_text=True)
+    assert f'id="task-{noise.id}"' in page and "噪声扰民" in page  # the choice is named in Chinese
+    assert f'id="task-{noise.id}"' not in squad.get("/inbox?view=agency&category=wage_dispute").get_data(as_text=True)
+    assert squad.get("/inbox?view=agency&category=lunch").status_code == 400

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.models import CASE_STATUSES
 from engine.queries import INBOX_VIEWS
+from engine.services_catalogue import category_choices
 
 
 class PageQuerySchema(Schema):
@@ -80,6 +81,9 @@ class CaseListQuerySchema(PageQuerySchema):
 class InboxQuerySchema(PageQuerySchema):
     view = fields.String(required=True, validate=validate.OneOf(INBOX_VIEWS),
                          metadata={"description": "mine: claimed by me; agency: my agency's unclaimed; overdue"})
+    process_id = fields.String(validate=validate.Length(min=1, max=100))
+    category = fields.String(validate=validate.OneOf([code for code, _name in category_choices()]),
+                             metadata={"description": "only tasks of cases of this incident category"})
 
 
 class StartCaseSchema(Schema):

@@ -9,6 +9,7 @@ from marshmallow.validate import Length, OneOf, Range
 from engine import claim_task, unclaim_task
 from engine.overviews import inbox_overview
 from engine.queries import INBOX_VIEWS
+from engine.services_catalogue import category_choices
 from processes.stages import STAGES
 from web.pages.common import PageSchema, back, is_htmx, page_actor, validated
 
@@ -20,6 +21,7 @@ class InboxQuery(PageSchema):
     view = fields.String(load_default="mine", validate=OneOf(INBOX_VIEWS))
     process = fields.String(load_default=None, validate=Length(max=100))
     stage = fields.String(load_default=None, validate=OneOf(STAGES))
+    category = fields.String(load_default=None, validate=OneOf([code for code, _name in category_choices()]))
     page = fields.Integer(load_default=1, validate=Range(min=1, max=100000))
 
 
@@ -38,7 +40,7 @@ def _empty_message(view: str) -> str:
 def page():
     query = validated(InboxQuery(), request.args)
     overview = inbox_overview(actor=page_actor(), view=query["view"], process_id=query["process"],
-                              stage=query["stage"], page=query["page"])
+                              stage=query["stage"], category=query["category"], page=query["page"])
     return render_template("inbox.html", overview=overview, query=query, tabs=_tabs(),
                            empty_message=_empty_message(query["view"]))
 
