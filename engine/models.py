@@ -414,7 +414,8 @@ class ReturnSurvey(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), unique=True)  # the return-visit task it answers
-    # Only the link's SHA-256 is kept: the database alone cannot answer a survey.
+    # Only the link's SHA-256 is kept (the outbox drops the texted link once delivered): the database alone
+    # cannot answer a survey.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     phone: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

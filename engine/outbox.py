@@ -36,6 +36,7 @@ _CLAIM = (update(OUTBOX).where(OUTBOX.c.id == bindparam("message_id"), _PENDING,
           .returning(OUTBOX.c.id, OUTBOX.c.topic, OUTBOX.c.payload, OUTBOX.c.attempts, OUTBOX.c.dedupe_key))
 _SENT = (update(OUTBOX).where(OUTBOX.c.id == bindparam("message_id"), _PENDING)
          .values(status="sent", sent_at=bindparam("now"), last_error=None))
+_REDACT = update(OUTBOX).where(OUTBOX.c.id == bindparam("message_id")).values(payload=bindparam("payload"))
 _FAILED = (update(OUTBOX).where(OUTBOX.c.id == bindparam("message_id"), _PENDING)
            .values(status=bindparam("status"), next_attempt_at=bindparam("retry_at"), last_error=bindparam("error")))
 _RETRY = (update(OUTBOX).where(OUTBOX.c.id == bindparam("message_id"), OUTBOX.c.status == "dead")
@@ -117,8 +118,11 @@ def claim(message_id: int, *, now: datetime) -> Message | None:
 
 
 def mark_sent(message: Message, *, now: datetime) -> None:
+    """Record the delivery. A message marked `private` (a survey link, say) loses its text once sent."""
     with transaction() as unit:
-        unit.conn.execute(_SENT, {"message_id": message.id, "now": now})
+        if unit.conn.execute(_SENT, {"message_id": message.id, "now": now}).rowcount and message.payload.get("private"):
+            unit.conn.execute(_REDACT, {"message_id": message.id, "payload": {
+                **{key: value for key, value in message.payload.items() if key != "text"}, "text": None}})
 
 
 def retry_delay(attempts: int) -> timedelta:

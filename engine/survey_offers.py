@@ -40,6 +40,7 @@ def offer_survey(case_id: int, task_id: int, data: dict) -> bool:
     current_unit().conn.execute(insert(SURVEY).values(
         case_id=case_id, task_id=task_id, token_hash=token_hash(token), phone=phone, created_at=now,
         expires_at=now + timedelta(days=survey_days())))
-    outbox.enqueue("sms", key=f"survey:{task_id}", payload={"to": phone, "text": TEMPLATES["survey"].format(
-        case_id=case_id, link=f"{public_url()}/survey/{token}", days=survey_days())})
+    # The link is the credential: the outbox keeps it only until the text is delivered.
+    outbox.enqueue("sms", key=f"survey:{task_id}", payload={"to": phone, "private": True, "text": TEMPLATES[
+        "survey"].format(case_id=case_id, link=f"{public_url()}/survey/{token}", days=survey_days())})
     return True

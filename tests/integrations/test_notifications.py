@@ -104,6 +104,9 @@ def test_the_caller_who_agreed_is_texted_when_the_matter_is_closed(demo, gateway
     assert deliver_all() == ["sent", "sent"]  # the survey link at the return visit, then the closure
     survey, closure = gateway.calls
     assert survey["json"]["to"] == PHONE and "/survey/" in survey["json"]["text"]
+    token = survey["json"]["text"].split("/survey/")[1].split()[0]
+    stored = [str(payload) for payload in db.session.scalars(select(OutboxMessage.payload))]
+    assert not any(token in payload for payload in stored)  # the link left the database with the text
     closed = f"【共治】您反映的事项（编号 {consenting.id}）已办结。感谢您的理解与支持！"
     assert closure["json"] == {"to": PHONE, "text": closed, "id": f"closed:{consenting.id}"}
 
