@@ -48,6 +48,11 @@ def platform_zone() -> ZoneInfo:
     return ZoneInfo(os.environ.get("GONGZHI_TIMEZONE", "Asia/Shanghai"))
 
 
+def local_minute(moment: datetime) -> str:
+    """A UTC moment as the platform's local time to the minute, as notices and pages show it."""
+    return moment.astimezone(platform_zone()).strftime("%Y-%m-%d %H:%M")
+
+
 def office_hours() -> tuple[time, time]:
     """Opening and closing time (GONGZHI_OFFICE_HOURS, default "08:30-17:30"), local to the platform."""
     text = os.environ.get("GONGZHI_OFFICE_HOURS", "08:30-17:30")

@@ -37,11 +37,18 @@ def _check_address(kind: str, address: str, secret: str) -> None:
             "address": ["11 digits starting with 1, such as 13800138000"]})
 
 
+def _insert_channel(conn, *, kind: str, address: str, secret: str, agency_id: int | None = None,
+                    user_id: int | None = None) -> int:
+    """Check the address, then write the channel in the running command; return its id."""
+    address, secret = (address or "").strip(), (secret or "").strip()
+    _check_address(kind, address, secret)
+    return conn.execute(CHANNEL.insert().values(kind=kind, address=address, secret=secret or None, active=True,
+                                                agency_id=agency_id, user_id=user_id).returning(CHANNEL.c.id)).scalar()
+
+
 def add_channel(*, kind: str, address: str, secret: str = "", agency_code: str | None = None,
                 username: str | None = None) -> int:
     """Add a channel for an agency or a user; return its id. Only a webhook takes a secret."""
-    address, secret = (address or "").strip(), (secret or "").strip()
-    _check_address(kind, address, secret)
     if bool(agency_code) == bool(username):
         raise InvalidInputError("give either an agency or a user, not both and not neither")
     with transaction() as unit:
@@ -55,9 +62,8 @@ def add_channel(*, kind: str, address: str, secret: str = "", agency_code: str |
             user_id = unit.conn.execute(select(USERS.c.id).where(USERS.c.username == username)).scalar()
             if user_id is None:
                 raise NotFoundError(f"user {username!r} does not exist")
-        return unit.conn.execute(CHANNEL.insert().values(
-            kind=kind, address=address, secret=secret or None, agency_id=agency_id, user_id=user_id, active=True)
-            .returning(CHANNEL.c.id)).scalar()
+        return _insert_channel(unit.conn, kind=kind, address=address, secret=secret, agency_id=agency_id,
+                               user_id=user_id)
 
 
 def deactivate_channel(channel_id: int) -> None:
@@ -105,11 +111,8 @@ def add_my_channel(*, username: str, kind: str, address: str, secret: str = "", 
         raise PermissionDeniedError(f"only a supervisor of {actor.agency_name} chooses its channels; add one for "
                                     "yourself instead")
     with transaction() as unit:
-        address, secret = (address or "").strip(), (secret or "").strip()
-        _check_address(kind, address, secret)
         owner = {"agency_id": actor.agency_id} if for_agency else {"user_id": actor.id}
-        channel_id = unit.conn.execute(CHANNEL.insert().values(
-            kind=kind, address=address, secret=secret or None, active=True, **owner).returning(CHANNEL.c.id)).scalar()
+        channel_id = _insert_channel(unit.conn, kind=kind, address=address, secret=secret, **owner)
         return dict(unit.conn.execute(_MINE.where(CHANNEL.c.id == channel_id)).one()._mapping)
 
 

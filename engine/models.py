@@ -108,7 +108,8 @@ class Case(db.Model):
     __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
 
-_SLA_WATCH = text("overdue_at IS NULL AND status IN ('open', 'claimed')")
+# The tasks the SLA monitor still watches. Queries that want ix_task_sla_watch repeat this very predicate.
+SLA_WATCH = text("overdue_at IS NULL AND status IN ('open', 'claimed')")
 _OVERDUE = text("overdue_at IS NOT NULL")
 # A task that missed its deadline; word for word the condition of engine/indicators/facts.py ON_TIME_CASE.
 LATE_TASK = "overdue_at IS NOT NULL OR (due_at IS NOT NULL AND completed_at > due_at)"
@@ -125,7 +126,7 @@ class Task(db.Model):
         Index("ix_task_status_due", "status", "due_at"),
         # The SLA monitor's scan: only active tasks not yet marked overdue, so a pass costs what the new
         # breaches cost, however many tasks are open.
-        Index("ix_task_sla_watch", "due_at", postgresql_where=_SLA_WATCH, sqlite_where=_SLA_WATCH),
+        Index("ix_task_sla_watch", "due_at", postgresql_where=SLA_WATCH, sqlite_where=SLA_WATCH),
         # The indicators: tasks closed in a period, breaches found in a period.
         # Covering on PostgreSQL: a month's closed tasks are counted from the index alone.
         Index("ix_task_completed_at", "completed_at", postgresql_include=[

@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine import outbox
-from engine.db import utcnow
+from engine.db import insert_skipping_taken, utcnow
 from engine.errors import NotFoundError
 from engine.models import Notice, NotificationChannel
 from engine.org import Actor, get_actor
@@ -33,10 +31,6 @@ class Recipient:
     user_id: int | None  # None: the whole agency (its supervisors read agency notices)
 
 
-def _insert_notice(conn):
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(NOTICE)
-
-
 def send_notices(drafts: list[dict], *, at: datetime) -> int:
     """Write notices and their channel messages in the running command; return how many were new.
 
@@ -49,7 +43,7 @@ def send_notices(drafts: list[dict], *, at: datetime) -> int:
     values = [{"dedupe_key": d["key"], "kind": d["kind"], "agency_id": d["recipient"].agency_id,
                "user_id": d["recipient"].user_id, "message": d["message"], "created_at": at,
                **{name: d.get(name) for name in ("task_id", "case_id", "step_id", "sent_by_id")}} for d in drafts]
-    statement = (_insert_notice(conn).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    statement = (insert_skipping_taken(conn, NOTICE, keys=["dedupe_key"])
                  .returning(NOTICE.c.id, NOTICE.c.agency_id, NOTICE.c.user_id))
     created = conn.execute(statement, values).all()
     if created:

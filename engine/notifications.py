@@ -8,29 +8,25 @@ inbox anyway), so the hot path of every command costs one indexed read when nobo
 import os
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, exists, select, text
+from sqlalchemy import bindparam, exists, select
 
 from engine import outbox
-from engine.calendar import platform_zone
+from engine.calendar import local_minute
 from engine.case_store import TASK
+from engine.models import SLA_WATCH
 from engine.notices import CHANNEL, NOTICE, Recipient, send_notices
 from engine.transaction import current_unit, transaction
 from processes.notice_templates import NO_DEADLINE, TEMPLATES
 
 _LISTENING = select(CHANNEL.c.agency_id).where(
     CHANNEL.c.active.is_(True), CHANNEL.c.agency_id.in_(bindparam("agency_ids", expanding=True))).distinct()
-_WATCHED = text("task.overdue_at IS NULL AND task.status IN ('open', 'claimed')")  # ix_task_sla_watch's predicate
 _DUE_SOON = (
     select(TASK.c.id, TASK.c.case_id, TASK.c.name, TASK.c.due_at, TASK.c.candidate_agency_id, TASK.c.claimed_by_id)
-    .where(_WATCHED, TASK.c.due_at >= bindparam("now"), TASK.c.due_at < bindparam("until"),
+    .where(SLA_WATCH, TASK.c.due_at >= bindparam("now"), TASK.c.due_at < bindparam("until"),
            TASK.c.candidate_agency_id.is_not(None),
            ~exists().where(NOTICE.c.task_id == TASK.c.id, NOTICE.c.kind == "due_soon"))
     .order_by(TASK.c.due_at).limit(bindparam("limit")).with_for_update(skip_locked=True, key_share=True)
 )
-
-
-def local(moment: datetime | None) -> str:
-    return moment.astimezone(platform_zone()).strftime("%Y-%m-%d %H:%M") if moment else NO_DEADLINE
 
 
 def announce_tasks(case_id: int, created: list[tuple[int, dict, object]]) -> None:
@@ -51,8 +47,8 @@ def announce_tasks(case_id: int, created: list[tuple[int, dict, object]]) -> Non
     send_notices([
         {"kind": kind, "key": f"{kind}:{task_id}:{agency.id}", "recipient": Recipient(agency.id, None),
          "task_id": task_id, "case_id": case_id, "message": TEMPLATES[kind].format(
-             case_id=case_id, task_name=values["name"], agency=agency.name, due=local(values["due_at"]),
-             reason=reason)}
+             case_id=case_id, task_name=values["name"], agency=agency.name, reason=reason,
+             due=local_minute(values["due_at"]) if values["due_at"] else NO_DEADLINE)}
         for task_id, values, agency in created if agency is not None and agency.id in listening],
         at=created[0][1]["created_at"])
 
@@ -77,6 +73,6 @@ def warn_due_soon(*, now: datetime, limit: int = 1000) -> int:
         return send_notices([
             {"kind": "due_soon", "key": f"due_soon:{row.id}:{row.due_at.isoformat()}",
              "recipient": Recipient(row.candidate_agency_id, row.claimed_by_id), "task_id": row.id,
-             "case_id": row.case_id,
-             "message": TEMPLATES["due_soon"].format(case_id=row.case_id, task_name=row.name, due=local(row.due_at))}
+             "case_id": row.case_id, "message": TEMPLATES["due_soon"].format(
+                 case_id=row.case_id, task_name=row.name, due=local_minute(row.due_at))}
             for row in rows], at=now)

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from engine.db import utcnow
+from engine.db import insert_skipping_taken, utcnow
 from engine.errors import ConflictError, NotFoundError
 from engine.models import OutboxMessage
 from engine.transaction import connection, current_unit, transaction
@@ -67,10 +65,6 @@ def lease_seconds() -> float:
     return float(os.environ.get("GONGZHI_OUTBOX_LEASE_SECONDS", "120"))
 
 
-def _insert(conn):
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(OUTBOX)
-
-
 def enqueue(topic: str, *, key: str, payload: dict) -> int | None:
     """Write a message in the running command; a message with the same key is not written twice."""
     ids = enqueue_many([(topic, key, payload)])
@@ -83,7 +77,7 @@ def enqueue_many(messages: list[tuple[str, str, dict]]) -> list[int]:
         return []
     unit = current_unit()
     now = utcnow()
-    statement = (_insert(unit.conn).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OUTBOX.c.id))
+    statement = insert_skipping_taken(unit.conn, OUTBOX, keys=["dedupe_key"]).returning(OUTBOX.c.id)
     ids = list(unit.conn.execute(statement, [
         {"topic": topic, "dedupe_key": key, "payload": payload, "status": "pending", "attempts": 0,
          "next_attempt_at": now, "created_at": now} for topic, key, payload in messages]).scalars())

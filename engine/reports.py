@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, true
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from engine.db import insert_skipping_taken
 from engine.errors import NotFoundError, PermissionDeniedError
 from engine.indicators import Period, Scope, indicators
 from engine.indicators.scope import local_day, month_of, under
@@ -45,10 +44,6 @@ def due_periods(now: datetime) -> list[DuePeriod]:
             DuePeriod("monthly", this_month.previous())]
 
 
-def _insert(conn):
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(REPORT)
-
-
 def _message(agency_name: str, kind: str, period: Period, figures: dict) -> str:
     last_day = period.end - timedelta(days=1)
 
@@ -67,7 +62,7 @@ def generate_report(*, agency, kind: str, period: Period, now: datetime) -> int 
     with transaction() as unit:
         figures = indicators(scope=Scope(agency.code, agency.path), period=period)
         report_id = unit.conn.execute(
-            _insert(unit.conn).on_conflict_do_nothing(index_elements=["agency_id", "kind", "period_start"])
+            insert_skipping_taken(unit.conn, REPORT, keys=["agency_id", "kind", "period_start"])
             .returning(REPORT.c.id),
             {"kind": kind, "period_start": period.start, "period_end": period.end, "agency_id": agency.id,
              "generated_at": now, "figures": figures}).scalar()

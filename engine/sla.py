@@ -14,9 +14,9 @@ from functools import cache
 from sqlalchemy import bindparam, select, text, update
 
 from engine import audit
-from engine.calendar import WorkingCalendar, platform_zone
+from engine.calendar import WorkingCalendar, local_minute
 from engine.case_store import CASE, TASK
-from engine.models import Agency, SupervisionStep
+from engine.models import SLA_WATCH, Agency, SupervisionStep
 from engine.notices import Recipient, send_notices
 from engine.transaction import transaction
 from processes.supervision import DEFAULT_CHAIN, ChainStep, parse_chain
@@ -25,10 +25,8 @@ log = logging.getLogger(__name__)
 
 STEP = SupervisionStep.__table__
 AGENCY = Agency.__table__
-# Word for word the predicate of ix_task_sla_watch, so the planner can use that partial index.
-_WATCHED = text("task.overdue_at IS NULL AND task.status IN ('open', 'claimed')")
 
-_NEW_BREACHES = (select(TASK.c.id).where(_WATCHED, TASK.c.due_at < bindparam("now"))
+_NEW_BREACHES = (select(TASK.c.id).where(SLA_WATCH, TASK.c.due_at < bindparam("now"))
                  .order_by(TASK.c.due_at).limit(bindparam("limit"))
                  .with_for_update(skip_locked=True, key_share=True))
 # By primary key: folded into one statement with the scan, PostgreSQL plans a hash join over every task.
@@ -145,7 +143,7 @@ def _message(step, agencies: _Agencies) -> str:
     return _MESSAGES[step.kind].format(
         case_id=step.case_id, case_title=step.case_title or "", task_name=step.task_name,
         agency=agency.name if agency else "",
-        due=step.breached_due_at.astimezone(platform_zone()).strftime("%Y-%m-%d %H:%M"))
+        due=local_minute(step.breached_due_at))
 
 
 def send_due_supervision(*, now: datetime, limit: int = 500) -> int:

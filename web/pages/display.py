@@ -7,7 +7,7 @@ from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine.calendar import platform_zone
+from engine.calendar import local_minute
 from engine.db import utcnow
 
 SOON = timedelta(hours=24)  # less time left than this shows amber
@@ -63,7 +63,7 @@ def time_left(due_at: datetime | None, now: datetime | None = None) -> TimeLeft:
 
 def local_time(moment: datetime | None) -> str:
     """Show a UTC time in the platform's time zone."""
-    return moment.astimezone(platform_zone()).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return local_minute(moment) if moment else ""
 
 
 def _label(table: dict):
