@@ -187,10 +187,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="gongzhi-bench-") as tmp:
         databases["sqlite"] = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db"}, instance_path=tmp)
         if args.postgres_url:
-            databases["postgres"] = create_app({
-                "SQLALCHEMY_DATABASE_URI": postgres_bench_url(args.postgres_url),
-                "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},  # what web/config.py gives PostgreSQL
-            }, instance_path=tmp)
+            # The engine options are what web/config.py gives every database.
+            databases["postgres"] = create_app({"SQLALCHEMY_DATABASE_URI": postgres_bench_url(args.postgres_url)},
+                                               instance_path=tmp)
         results = {name: run_platform(app, cases, args.warmup, commit_samples) for name, app in databases.items()}
 
     if len({result["transactions"] for result in results.values()}) > 1:

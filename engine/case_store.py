@@ -4,12 +4,13 @@ Commands run these prebuilt Core statements instead of ORM queries: they are the
 claim and completion, and the ORM's unit of work would cost more than the engine itself.
 """
 
+from collections import namedtuple
 from datetime import datetime
 
-from sqlalchemy import Row, and_, bindparam, insert, select, update
+from sqlalchemy import Row, and_, bindparam, exists, insert, literal_column, select, update
 
 from engine.errors import ConflictError, NotFoundError
-from engine.models import ACTIVE_TASK_STATUSES, Agency, Case, ProcessVersion, Task, User
+from engine.models import ACTIVE_TASK_STATUSES, Agency, Case, NotificationChannel, ProcessVersion, Task, User
 from engine.org import Actor
 from engine.transaction import connection
 from processes.reporting import FACT_FIELDS
@@ -18,6 +19,7 @@ CASE = Case.__table__
 TASK = Task.__table__
 VERSION = ProcessVersion.__table__
 _AGENCY = Agency.__table__
+_CHANNEL = NotificationChannel.__table__
 _CLAIMANT = User.__table__.alias("claimant")
 STALE_MESSAGE = "someone else changed this case or task at the same time; reload it and try again"
 
@@ -39,16 +41,26 @@ _TASK_FROM = (TASK.join(CASE, TASK.c.case_id == CASE.c.id)
               .outerjoin(_AGENCY, TASK.c.candidate_agency_id == _AGENCY.c.id)
               .outerjoin(_CLAIMANT, TASK.c.claimed_by_id == _CLAIMANT.c.id))
 TASKS = select(*_TASK_COLUMNS).select_from(_TASK_FROM)
-# A command on a task reads the task and the acting user (with their agency) in one statement.
+# A command on a task reads the task and the acting user (with their agency) in one statement, and whether
+# its case has reached the agency that handles it (reporting.note_handling_started).
 _ACTING, _ACTING_AGENCY = User.__table__.alias("acting"), _AGENCY.alias("acting_agency")
 _TASK_AND_ACTOR = (
     select(*_TASK_COLUMNS, _ACTING.c.id.label("actor_id"), _ACTING.c.roles.label("actor_roles"),
            _ACTING.c.agency_id.label("actor_agency_id"), _ACTING_AGENCY.c.name.label("actor_agency_name"),
-           _ACTING_AGENCY.c.path.label("actor_agency_path"))
+           _ACTING_AGENCY.c.path.label("actor_agency_path"), CASE.c.diverted_at.label("case_diverted_at"))
     .select_from(_TASK_FROM.outerjoin(_ACTING, and_(_ACTING.c.username == bindparam("username"),
                                                      _ACTING.c.active.is_(True)))
                  .outerjoin(_ACTING_AGENCY, _ACTING.c.agency_id == _ACTING_AGENCY.c.id))
     .where(TASK.c.id == bindparam("task_id"))
+)
+# What commands use of a case row (see load_case): its identity, version, status, place and process version.
+CaseRecord = namedtuple("CaseRecord", [
+    "id", "version", "status", "title", "process_id", "process_version_id", "process_version", "content_hash",
+    "jurisdiction_path", "created_at", "completed_at", "diverted_at"])
+# A command that runs the workflow also reads the task's case, with its process version, in that statement.
+_TASK_ACTOR_AND_CASE = (
+    _TASK_AND_ACTOR.add_columns(*(CASES.selected_columns[name].label(f"case__{name}") for name in CaseRecord._fields))
+    .join_from(CASE, VERSION, CASE.c.process_version_id == VERSION.c.id)
 )
 _ACTIVE_TASKS = TASKS.where(TASK.c.case_id == bindparam("case_id"),
                             TASK.c.status.in_(ACTIVE_TASK_STATUSES)).order_by(TASK.c.id)
@@ -69,7 +81,12 @@ _MOVE_TASK_DUE = (
     .values(version=TASK.c.version + 1, due_at=bindparam("new_due_at"), deadline=None, overdue_at=None)
 )
 _INSERT_CASE = insert(CASE).returning(CASE.c.id)
-_INSERT_TASKS = insert(TASK).returning(TASK.c.id, sort_by_parameter_order=True)
+# Whether the new task's agency has an active notification channel comes back with the insert: the
+# command announces the task only then, and asks nothing more when nobody listens. The subquery refers
+# to the inserted row by the table's name, as RETURNING allows (SQLAlchemy does not correlate there).
+_INSERTED_AGENCY = literal_column(f"{TASK.name}.{TASK.c.candidate_agency_id.name}")
+_LISTENING = exists().where(_CHANNEL.c.agency_id == _INSERTED_AGENCY, _CHANNEL.c.active.is_(True))
+_INSERT_TASKS = insert(TASK).returning(TASK.c.id, _LISTENING.label("listening"), sort_by_parameter_order=True)
 
 
 def load_case(case_id: int, *, due_at=None) -> Row:
@@ -91,6 +108,7 @@ def load_sources(version_id: int) -> dict[str, str]:
 
 
 def insert_case(values: dict) -> int:
+    """Insert a case row at version 1; return its id."""
     return connection().execute(_INSERT_CASE, {**values, "version": 1}).scalar_one()
 
 
@@ -105,7 +123,17 @@ def update_case(case: Row, **values) -> int:
 
 def load_task_and_actor(task_id: int, username: str) -> tuple[Row, Actor]:
     """Return a task row and the active user acting on it."""
-    row = connection().execute(_TASK_AND_ACTOR, {"task_id": task_id, "username": username}).first()
+    return _task_and_actor(_TASK_AND_ACTOR, task_id, username)
+
+
+def load_task_actor_and_case(task_id: int, username: str) -> tuple[Row, Actor, CaseRecord]:
+    """Return a task row, the active user acting on it, and its case (as load_case would)."""
+    row, actor = _task_and_actor(_TASK_ACTOR_AND_CASE, task_id, username)
+    return row, actor, CaseRecord._make(getattr(row, f"case__{name}") for name in CaseRecord._fields)
+
+
+def _task_and_actor(statement, task_id: int, username: str) -> tuple[Row, Actor]:
+    row = connection().execute(statement, {"task_id": task_id, "username": username}).first()
     if row is None:
         raise NotFoundError(f"task {task_id} does not exist")
     if row.actor_id is None:
@@ -134,7 +162,9 @@ def move_task_due(task: Row, due_at: datetime) -> None:
         raise ConflictError(STALE_MESSAGE)
 
 
-def insert_tasks(rows: list[dict]) -> list[int]:
+def insert_tasks(rows: list[dict]) -> list[tuple[int, bool]]:
+    """Insert task rows; return each one's id and whether its agency listens for new tasks."""
     if not rows:
         return []
-    return list(connection().execute(_INSERT_TASKS, [{**row, "version": 1} for row in rows]).scalars())
+    return [(row.id, bool(row.listening))
+            for row in connection().execute(_INSERT_TASKS, [{**row, "version": 1} for row in rows])]

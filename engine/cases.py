@@ -2,7 +2,6 @@
 
 import logging
 from datetime import datetime, timedelta
-from functools import partial
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select, update
@@ -12,20 +11,21 @@ from engine.case_store import CASE, VERSION
 from engine.db import db, utcnow
 from engine.errors import ConflictError, InvalidInputError, NotFoundError, ProcessError
 from engine.org import get_actor, resolve_location
-from engine.results import CaseView, case_view
+from engine.results import CaseView
 from engine.runtime import (
     case_state,
     checkout_workflow,
+    keep,
     parsed_version,
     run_engine,
     store,
     sync_tasks,
     timer_deadlines,
+    waiting_tasks,
 )
 from engine.scripting import reserved_names
 from engine.serialization import new_workflow
 from engine.transaction import Unit, connection, transaction
-from engine.workflow_cache import WORKFLOWS
 from processes.forms import UnknownFormError, form_errors, load_form, start_form_name
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,8 @@ TIMER_RETRY = timedelta(minutes=15)
 _POSTPONE = (update(CASE).where(CASE.c.id == bindparam("case_id"), CASE.c.next_timer_at <= bindparam("now"))
              .values(next_timer_at=bindparam("retry_at")))
 _LATEST_VERSION = (
-    select(VERSION.c.id, VERSION.c.name, VERSION.c.content_hash).where(VERSION.c.process_id == bindparam("pid"))
+    select(VERSION.c.id, VERSION.c.name, VERSION.c.content_hash, VERSION.c.version)
+    .where(VERSION.c.process_id == bindparam("pid"))
     .order_by(VERSION.c.version.desc()).limit(1)
 )
 
@@ -94,18 +95,19 @@ def open_case(unit: Unit, *, process_id: str, data: dict, actor_id: int | None) 
     workflow = new_workflow(parsed_version(version.id, version.content_hash, process_id))
     workflow.get_tasks(state=TaskState.READY)[0].data.update(data)
     run_engine(workflow.do_engine_steps)
-    title = next((str(data[key]) for key in TITLE_FIELDS if data.get(key)), version.name)
-    case_id = case_store.insert_case({
-        "process_version_id": version.id, "process_id": process_id, "title": title[:300],
-        "location_id": location.id, "jurisdiction_path": location.path, "started_by_id": actor_id,
-        "created_at": utcnow(), **case_state(workflow, status="running", completed_at=None)})
+    title = next((str(data[key]) for key in TITLE_FIELDS if data.get(key)), version.name)[:300]
+    values = {"process_version_id": version.id, "process_id": process_id, "title": title, "location_id": location.id,
+              "jurisdiction_path": location.path, "started_by_id": actor_id, "created_at": utcnow(),
+              **case_state(workflow, status="running", completed_at=None)}
+    case_id = case_store.insert_case(values)
     audit.record("case_started", case_id=case_id, actor_id=actor_id, data=data)
-    rows = sync_tasks(case_id, location.path, workflow, actor_id=actor_id, new=True)
-    case = case_store.load_case(case_id)
-    if case.status == "completed":
+    rows = sync_tasks(case_id, location.path, workflow, actor_id=actor_id, mirrored=set())
+    if values["status"] == "completed":
         audit.record("case_completed", case_id=case_id, actor_id=actor_id)
-    unit.after_commit(partial(WORKFLOWS.put, case_id, case.version, workflow))
-    return case_view(case, rows)
+    keep(unit, case_id, 1, workflow)
+    return CaseView(id=case_id, process_id=process_id, process_version=version.version, title=title,
+                    status=values["status"], location=location.code, created_at=values["created_at"],
+                    completed_at=values["completed_at"], open_tasks=sorted(rows, key=lambda task: task.id))
 
 
 def due_case_ids(*, now: datetime, limit: int = 500) -> list[int]:
@@ -137,6 +139,7 @@ def _fire_case_timers(case_id: int, now: datetime) -> bool:
         if case is None:  # another scheduler took it, or it moved on
             return False
         workflow = checkout_workflow(case)
+        mirrored = waiting_tasks(workflow)
         due = sorted(name for name, deadline in timer_deadlines(workflow).items() if deadline <= now)
 
         def fire():
@@ -145,7 +148,7 @@ def _fire_case_timers(case_id: int, now: datetime) -> bool:
 
         run_engine(fire)
         audit.record("timer_fired", case_id=case.id, data={"timers": due})
-        store(case, workflow, unit, actor_id=None)
+        store(case, workflow, unit, actor_id=None, mirrored=mirrored)
     return True
 
 

@@ -2,10 +2,12 @@
 a case closed (to the person who reported it, if they agreed), a deadline approaching.
 
 Assignments and returns reach only agencies that have a channel (their staff see new tasks in their
-inbox anyway), so the hot path of every command costs one indexed read when nobody listens.
+inbox anyway); the INSERT that creates task rows returns whether their agencies listen, so a command
+that creates tasks reads nothing more when nobody does.
 """
 
 import os
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, exists, select
@@ -29,17 +31,21 @@ _DUE_SOON = (
 )
 
 
-def announce_tasks(case_id: int, created: list[tuple[int, dict, object]]) -> None:
+def announce_tasks(case_id: int, created: list[tuple[int, dict, object]], *,
+                   listening: Collection[int] | None = None) -> None:
     """Tell the agencies that listen that tasks reached them (in the running command).
 
-    `created` holds (task id, task row values, candidate agency) of the new or reassigned tasks. A command that sends a
-    matter back sets `unit.context["returned"]` to its reason, and the notices say so.
+    `created` holds (task id, task row values, candidate agency) of the new or reassigned tasks; `listening`
+    the ids of their agencies that have an active channel, when the caller read them already (the task
+    INSERT returns them), else they are read here. A command that sends a matter back sets
+    `unit.context["returned"]` to its reason, and the notices say so.
     """
     agencies = {agency.id: agency for _, _, agency in created if agency is not None}
     if not agencies:
         return
     unit = current_unit()
-    listening = set(unit.conn.execute(_LISTENING, {"agency_ids": sorted(agencies)}).scalars())
+    if listening is None:
+        listening = set(unit.conn.execute(_LISTENING, {"agency_ids": sorted(agencies)}).scalars())
     if not listening:
         return
     reason = unit.context.get("returned")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, func, or_, select, text, update
 
 from engine.db import insert_skipping_taken, utcnow
 from engine.errors import ConflictError, NotFoundError
@@ -25,7 +25,10 @@ OUTBOX = OutboxMessage.__table__
 MAX_ATTEMPTS = 8
 _PENDING = text("status = 'pending'")  # the partial index's own predicate, so the planner uses it
 
-_DUE_IDS = (select(OUTBOX.c.id).where(_PENDING, OUTBOX.c.next_attempt_at <= bindparam("now"))
+# A message never attempted had its job sent when it was committed: the sweep takes it only once that job
+# has had `sweep_grace_seconds` to start, so a backlog of workers is not flooded with a job per tick.
+_DUE_IDS = (select(OUTBOX.c.id).where(_PENDING, OUTBOX.c.next_attempt_at <= bindparam("now"),
+                                      or_(OUTBOX.c.attempts > 0, OUTBOX.c.next_attempt_at <= bindparam("settled")))
             .order_by(OUTBOX.c.next_attempt_at).limit(bindparam("limit")))
 # Taking a message is one UPDATE: of two workers, one gets the row back and the other nothing.
 _CLAIM = (update(OUTBOX).where(OUTBOX.c.id == bindparam("message_id"), _PENDING,
@@ -98,9 +101,17 @@ def _dispatch(ids: list[int]) -> None:
             log.exception("outbox messages %s not dispatched now; the scheduler will send them", ids)
 
 
+def sweep_grace_seconds() -> float:
+    """How long a new message's own job has before the sweep sends another (GONGZHI_OUTBOX_SWEEP_GRACE_SECONDS,
+    default 30)."""
+    return float(os.environ.get("GONGZHI_OUTBOX_SWEEP_GRACE_SECONDS", "30"))
+
+
 def due_messages(*, now: datetime, limit: int = 1000) -> list[int]:
-    """The ids of pending messages whose time has come (first delivery, retry, or an expired lease)."""
-    return list(connection().execute(_DUE_IDS, {"now": now, "limit": limit}).scalars())
+    """The ids of pending messages whose time has come: a retry, an expired lease, or a first delivery whose
+    job has not taken it within the grace (it was lost, or the message was written without a broker)."""
+    settled = now - timedelta(seconds=sweep_grace_seconds())
+    return list(connection().execute(_DUE_IDS, {"now": now, "settled": settled, "limit": limit}).scalars())
 
 
 def claim(message_id: int, *, now: datetime) -> Message | None:

@@ -106,12 +106,32 @@ def _new_task(case_id: int, jurisdiction_path: str, spiff_task, now: datetime,
     }, agency
 
 
+# The attribute on a workflow that names its READY user tasks as the last save mirrored them.
+_MIRRORED = "gongzhi_mirrored_tasks"
+
+
+def waiting_tasks(workflow: BpmnWorkflow) -> set[str]:
+    """The ids of the workflow's READY user tasks: as saved, exactly the case's open and claimed task rows.
+
+    A workflow kept in memory since its save remembers them (see sync_tasks); one just loaded is walked.
+    """
+    mirrored = getattr(workflow, _MIRRORED, None)
+    if mirrored is None:
+        mirrored = {str(task.id) for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    return set(mirrored)
+
+
 def sync_tasks(case_id: int, jurisdiction_path: str, workflow: BpmnWorkflow, *, actor_id: int | None,
-               new: bool = False) -> list[TaskView]:
-    """Mirror the READY user tasks into task rows, cancel rows whose task went away; return the open ones."""
+               mirrored: set[str]) -> list[TaskView]:
+    """Mirror the READY user tasks into task rows, cancel rows whose task went away; return the open ones.
+
+    `mirrored` names the tasks that have an open or claimed row in this command (the workflow's READY user
+    tasks as it was saved, less any this command has closed): when it is empty, no row is read.
+    """
     now = utcnow()
     ready = {str(task.id): task for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
-    active = [] if new else case_store.active_tasks(case_id)
+    setattr(workflow, _MIRRORED, frozenset(ready))  # what the rows hold once this command commits
+    active = case_store.active_tasks(case_id) if mirrored else []
     kept = []
     for row in active:
         if row.spiff_task_id in ready:
@@ -123,28 +143,37 @@ def sync_tasks(case_id: int, jurisdiction_path: str, workflow: BpmnWorkflow, *, 
     resolver, calendar = CandidateResolver(), WorkingCalendar()
     created = [_new_task(case_id, jurisdiction_path, task, now, resolver, calendar)
                for spiff_id, task in ready.items() if spiff_id not in known]
-    inserted = list(zip(case_store.insert_tasks([v for v, _ in created]), created, strict=True))
-    for task_id, (values, agency) in inserted:
+    rows = case_store.insert_tasks([values for values, _ in created])
+    inserted = [(task_id, values, agency) for (task_id, _), (values, agency) in zip(rows, created, strict=True)]
+    for task_id, values, agency in inserted:
         audit.record("task_created", case_id=case_id, task_id=task_id, actor_id=actor_id,
                      data={"bpmn_id": values["bpmn_id"], "agency": agency.code if agency else None})
         kept.append(new_task_view(task_id, values, agency))
-    notifications.announce_tasks(case_id, [(task_id, values, agency) for task_id, (values, agency) in inserted])
-    for task_id, (values, _agency) in inserted:
+    notifications.announce_tasks(case_id, inserted, listening={
+        agency.id for (_, listens), (_, agency) in zip(rows, created, strict=True) if listens})
+    for task_id, values, _agency in inserted:
         if values["stage"] == RETURN_VISIT_STAGE:
             offer_survey(case_id, task_id, ready[values["spiff_task_id"]].data)
     return kept
 
 
-def store(case: Row, workflow: BpmnWorkflow, unit: Unit, *, actor_id: int | None) -> CaseView:
+def keep(unit: Unit, case_id: int, version: int, workflow: BpmnWorkflow) -> None:
+    """Keep a running case's workflow in memory once the command commits; a completed case takes no more."""
+    if not workflow.is_completed():
+        unit.after_commit(partial(WORKFLOWS.put, case_id, version, workflow))
+
+
+def store(case: Row, workflow: BpmnWorkflow, unit: Unit, *, actor_id: int | None, mirrored: set[str]) -> CaseView:
     """Save an existing case's workflow and task rows in this command; return the case as saved.
 
-    After the commit the workflow is kept in memory for the case's next command.
+    `mirrored` is as for sync_tasks. After the commit the workflow is kept in memory for the case's next
+    command (see keep).
     """
     values = case_state(workflow, status=case.status, completed_at=case.completed_at)
     version = case_store.update_case(case, **values)
-    rows = sync_tasks(case.id, case.jurisdiction_path, workflow, actor_id=actor_id)
+    rows = sync_tasks(case.id, case.jurisdiction_path, workflow, actor_id=actor_id, mirrored=mirrored)
     if values["status"] == "completed" and case.status == "running":
         audit.record("case_completed", case_id=case.id, actor_id=actor_id)
         notifications.announce_closure(case.id, workflow.data)
-    unit.after_commit(partial(WORKFLOWS.put, case.id, version, workflow))
+    keep(unit, case.id, version, workflow)
     return replace(case_view(case, rows), status=values["status"], completed_at=values["completed_at"])

@@ -9,14 +9,48 @@ from uuid import UUID
 import orjson
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
 
 from engine.scripting import SCRIPT_ENGINE
 from engine.specs import ParsedProcess
 
+_SAVED = "_gongzhi_saved"  # the attribute of a task that keeps its last conversion
 
-class _WorkflowBySpecReference(BpmnWorkflowConverter):
+
+class _FinishedTasksOnce:
+    """Convert a finished task once, not on every save of its case.
+
+    A case's record holds every task it ever ran, and a finished task no longer changes: while its state
+    (and when it was set) and its children are the same, the dict made at the previous save is reused.
+    It is kept on the task itself, so it lives as long as the workflow does (see workflow_cache).
+    """
+
+    def mapping_to_dict(self, mapping, **kwargs):
+        if not mapping or not isinstance(next(iter(mapping.values())), Task):
+            return super().mapping_to_dict(mapping, **kwargs)
+        converted = {}
+        for task in mapping.values():
+            if not task.state & TaskState.FINISHED_MASK:
+                converted[str(task.id)] = self.registry.convert(task)
+                continue
+            key = (task.state, task.last_state_change, tuple(task._children))
+            saved = task.__dict__.get(_SAVED)
+            if saved is None or saved[0] != key:
+                saved = (key, str(task.id), self.registry.convert(task))
+                setattr(task, _SAVED, saved)
+            converted[saved[1]] = saved[2]
+        return converted
+
+
+class _WorkflowBySpecReference(_FinishedTasksOnce, BpmnWorkflowConverter):
     def to_dict(self, workflow):
         dct = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
@@ -33,8 +67,13 @@ class _WorkflowBySpecReference(BpmnWorkflowConverter):
         return workflow
 
 
+class _SubWorkflowConverter(_FinishedTasksOnce, BpmnSubWorkflowConverter):
+    pass
+
+
 _config = dict(SPIFF_CONFIG)
 _config[BpmnWorkflow] = _WorkflowBySpecReference
+_config[BpmnSubWorkflow] = _SubWorkflowConverter
 _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 
 

@@ -11,7 +11,7 @@ from engine.db import utcnow
 from engine.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from engine.org import Actor, find_agency, is_within
 from engine.results import CaseView, TaskView, task_view
-from engine.runtime import checkout_workflow, run_engine, store
+from engine.runtime import checkout_workflow, run_engine, store, waiting_tasks
 from engine.scripting import reserved_names
 from engine.transaction import Unit, transaction
 from engine.visibility import require_can_act
@@ -37,7 +37,8 @@ def claim_task(*, task_id: int, username: str) -> TaskView:
         _require_open_for(task, actor)
         now = utcnow()
         case_store.update_task(task, status="claimed", claimed_by_id=actor.id, claimed_at=now)
-        reporting.note_handling_started(task, now)
+        if task.case_diverted_at is None:
+            reporting.note_handling_started(task, now)
         audit.record("claimed", case_id=task.case_id, task_id=task.id, actor_id=actor.id)
         return replace(task_view(task), status="claimed", claimed_by=actor.username)
 
@@ -70,20 +71,26 @@ def _validate_form(task: Row, data: dict) -> None:
         raise InvalidInputError(f"the form of task {task.id} ({task.name}) has errors", details=errors)
 
 
-def _finish(unit: Unit, task: Row, actor: Actor, data: dict, *, outcome: str, submitted: dict) -> CaseView:
+def _finish(unit: Unit, task: Row, actor: Actor, case: Row, data: dict, *, outcome: str,
+            submitted: dict) -> CaseView:
     """Run the task with `data`; the audit event keeps what the user `submitted`."""
     _require_open_for(task, actor)
-    return finish_task(unit, task, actor.id, data, outcome=outcome, submitted=submitted)
+    return finish_task(unit, task, actor.id, data, outcome=outcome, submitted=submitted, case=case)
 
 
 def finish_task(unit: Unit, task: Row, actor_id: int | None, data: dict, *, outcome: str,
-                submitted: dict) -> CaseView:
-    """Run an open task with `data` in the running command, for a user or (actor_id None) a resident."""
-    case = case_store.load_case(task.case_id)
+                submitted: dict, case: Row | None = None) -> CaseView:
+    """Run an open task with `data` in the running command, for a user or (actor_id None) a resident.
+
+    `case` is the task's case as read with it in this command, else it is read here.
+    """
+    if case is None:
+        case = case_store.load_case(task.case_id)
     workflow = checkout_workflow(case)
     spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
     if spiff_task.state != TaskState.READY:
         raise ConflictError(f"task {task.id} is no longer waiting; reload the case")
+    mirrored = waiting_tasks(workflow) - {task.spiff_task_id}  # the other open and claimed task rows
     spiff_task.data.update(data)
 
     def advance():
@@ -94,27 +101,28 @@ def finish_task(unit: Unit, task: Row, actor_id: int | None, data: dict, *, outc
     now = utcnow()
     case_store.update_task(task, status=outcome, completed_at=now, completed_by_id=actor_id,
                            claimed_by_id=task.claimed_by_id or actor_id, claimed_at=task.claimed_at or now)
-    reporting.note_handling_started(task, now)
+    if case.diverted_at is None:
+        reporting.note_handling_started(task, now)
     reporting.note_visit(task, submitted)
     audit.record(outcome, case_id=case.id, task_id=task.id, actor_id=actor_id, data=submitted)
-    return store(case, workflow, unit, actor_id=actor_id)
+    return store(case, workflow, unit, actor_id=actor_id, mirrored=mirrored)
 
 
 def complete_task(*, task_id: int, username: str, data: dict) -> CaseView:
     """Complete a task with its form data and run the case on until people or events are needed."""
     with transaction() as unit:
-        task, actor = case_store.load_task_and_actor(task_id, username)
+        task, actor, case = case_store.load_task_actor_and_case(task_id, username)
         require_can_act(actor, task)  # before anything that would tell an outsider about the task
         _validate_form(task, data)
         payload = {**data, "returned": False} if task.returnable else dict(data)
-        return _finish(unit, task, actor, payload, outcome="completed", submitted=data)
+        return _finish(unit, task, actor, case, payload, outcome="completed", submitted=data)
 
 
 def return_task(*, task_id: int, username: str, reason: str) -> CaseView:
     """Send a misrouted task back with a reason; the process decides where it goes next."""
     reason = (reason or "").strip()
     with transaction() as unit:
-        task, actor = case_store.load_task_and_actor(task_id, username)
+        task, actor, case = case_store.load_task_actor_and_case(task_id, username)
         require_can_act(actor, task)
         if not reason:
             raise InvalidInputError("a return needs a reason", details={"reason": ["required"]})
@@ -122,7 +130,7 @@ def return_task(*, task_id: int, username: str, reason: str) -> CaseView:
             raise InvalidInputError(f"task {task.id} ({task.name}) cannot be returned: its process does not "
                                     "handle returns at this step")
         unit.context["returned"] = reason  # the agencies the matter goes to hear why
-        return _finish(unit, task, actor, {"returned": True, "return_reason": reason}, outcome="returned",
+        return _finish(unit, task, actor, case, {"returned": True, "return_reason": reason}, outcome="returned",
                        submitted={"return_reason": reason})
 
 

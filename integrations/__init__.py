@@ -6,6 +6,7 @@ from flask import Flask
 from engine import outbox
 from integrations.actors import Actors, declare_actors
 from integrations.broker import AppContext, make_broker
+from integrations.metrics import JobMetrics
 
 
 def setup_background(app: Flask, *, broker_url: str | None, queue_name: str = "gongzhi"
@@ -14,6 +15,7 @@ def setup_background(app: Flask, *, broker_url: str | None, queue_name: str = "g
     committed outbox message sent to them at once."""
     broker = make_broker(broker_url)
     broker.add_middleware(AppContext(app))
+    broker.add_middleware(JobMetrics())
     dramatiq.set_broker(broker)
     actors = declare_actors(broker, queue_name=queue_name)
     outbox.on_enqueued(lambda ids: [actors.deliver_message.send(message_id) for message_id in ids])

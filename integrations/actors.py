@@ -16,6 +16,7 @@ from engine.notifications import warn_due_soon
 from engine.reports import generate_due_reports
 from engine.sla import mark_breaches, send_due_supervision
 from integrations.delivery import deliver
+from integrations.metrics import DELIVERIES
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,9 @@ def announce_due_soon() -> None:
 
 
 def deliver_message(message_id: int) -> None:
-    log.debug("outbox message %s: %s", message_id, deliver(message_id))
+    outcome = deliver(message_id)
+    DELIVERIES.labels(outcome).inc()
+    log.debug("outbox message %s: %s", message_id, outcome)
 
 
 def generate_reports() -> None:

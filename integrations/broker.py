@@ -3,6 +3,9 @@
 import threading
 
 import dramatiq
+import pika
+import pika.exceptions
+import redis
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
@@ -44,3 +47,25 @@ class AppContext(dramatiq.Middleware):
             context.pop()
 
     after_skip_message = after_process_message
+
+
+def broker_problem(url: str, *, timeout: float = 2.0) -> str | None:
+    """Connect to the broker at `url` and let go: None when it answers, else what went wrong (for /ready)."""
+    scheme = url.split("://", 1)[0].lower()
+    try:
+        if scheme in ("redis", "rediss"):
+            client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+            try:
+                client.ping()
+            finally:
+                client.close()
+        elif scheme in ("amqp", "amqps"):
+            parameters = pika.URLParameters(url)
+            parameters.socket_timeout = parameters.stack_timeout = parameters.blocked_connection_timeout = timeout
+            parameters.connection_attempts, parameters.retry_delay = 1, 0
+            pika.BlockingConnection(parameters).close()
+        else:
+            return f"GONGZHI_BROKER_URL has the unknown scheme {scheme!r}"
+    except (redis.RedisError, pika.exceptions.AMQPError, OSError) as error:
+        return f"unreachable: {type(error).__name__}: {error}".rstrip(": ")
+    return None

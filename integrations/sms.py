@@ -10,6 +10,7 @@ from engine.outbox import Message
 from integrations.messages import outgoing
 
 TIMEOUT_SECONDS = 10.0
+_CLIENT = httpx.Client(timeout=TIMEOUT_SECONDS)  # shared by the worker's threads (see integrations/webhooks.py)
 
 
 def deliver_sms(message: Message) -> None:
@@ -19,7 +20,7 @@ def deliver_sms(message: Message) -> None:
         raise RuntimeError("GONGZHI_SMS_GATEWAY_URL is not set: SMS cannot be sent")
     out = outgoing(message)
     token = os.environ.get("GONGZHI_SMS_GATEWAY_TOKEN")
-    response = httpx.post(url, json={"to": out.to, "text": out.text, "id": message.dedupe_key},
-                          headers={"Authorization": f"Bearer {token}"} if token else {}, timeout=TIMEOUT_SECONDS)
+    response = _CLIENT.post(url, json={"to": out.to, "text": out.text, "id": message.dedupe_key},
+                            headers={"Authorization": f"Bearer {token}"} if token else {})
     if not response.is_success:
         raise RuntimeError(f"SMS gateway answered HTTP {response.status_code}: {response.text[:200]}")

@@ -16,6 +16,9 @@ from engine.outbox import Message
 from engine.signing import signature
 
 TIMEOUT_SECONDS = 10.0
+# One client per process, shared by the worker's threads: httpx.post would build a new client (and TLS context,
+# ~25 ms of CPU) for every delivery.
+_CLIENT = httpx.Client(timeout=TIMEOUT_SECONDS)
 
 
 def deliver_webhook(message: Message) -> None:
@@ -27,7 +30,7 @@ def deliver_webhook(message: Message) -> None:
         "created_at": notice["created_at"].isoformat(),
     }, ensure_ascii=False).encode()
     timestamp = str(int(time.time()))
-    response = httpx.post(channel["address"], content=body, timeout=TIMEOUT_SECONDS, headers={
+    response = _CLIENT.post(channel["address"], content=body, headers={
         "Content-Type": "application/json; charset=utf-8",
         "X-Gongzhi-Timestamp": timestamp,
         "X-Gongzhi-Signature": signature(channel["secret"] or "", timestamp, body),

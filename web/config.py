@@ -31,7 +31,9 @@ def build_config(instance_path: str) -> dict:
     url = database_url(instance_path)
     return {
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if url.startswith("postgresql") else {},
+        # No pool_pre_ping: it costs a round trip per command. engine/db.py refuses at check-out a pooled
+        # PostgreSQL connection the server has closed (restart, idle timeout), which is what the ping caught.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "SECRET_KEY": secret_key(instance_path),
         # The scheduler's period: due timers, SLA passes and outbox sweeps are sent this often.
         "TIMER_TICK_SECONDS": float(os.environ.get("GONGZHI_TIMER_TICK_SECONDS", "30")),

@@ -5,7 +5,10 @@ A composition root like web.create_app: the app gives the database, integrations
 
 from integrations import setup_background
 from web.app import create_app
+from web.logs import configure_logging
 
+# Each worker process logs in the configured format (GONGZHI_LOG_FORMAT) to the stderr dramatiq gave it.
+configure_logging()
 app = create_app()
 if not app.config["BROKER_URL"]:
     raise SystemExit("gongzhi worker needs GONGZHI_BROKER_URL (redis://... or amqp://...): the stub broker "

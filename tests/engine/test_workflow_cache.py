@@ -55,3 +55,9 @@ def test_a_case_saved_by_another_server_is_reloaded_from_the_database(demo):
     reloaded = _peek(case.id, 3)
     assert reloaded is not None and reloaded is not cached
     assert get_case(case.id).status == "running"
+
+
+def test_a_completed_case_is_not_kept_in_memory(demo):
+    case = start_case(process_id="diversion", data={**NOISE, "category": "theft", "description": "电动车被盗"})
+    assert case.status == "completed"  # police business ends at once
+    assert WORKFLOWS.take(case.id, 1) is None

@@ -49,6 +49,13 @@ def test_a_claimed_message_is_leased_to_one_worker_until_the_lease_runs_out(app,
     assert outbox.claim(message_id, now=later).attempts == 2
 
 
+def test_the_sweep_leaves_a_new_message_to_its_own_job_for_the_grace_then_sends_it(app):
+    with time_machine.travel(NOW, tick=False):
+        message_id = enqueue()
+    assert outbox.due_messages(now=NOW + timedelta(seconds=29)) == []  # its job, sent at commit, may be queued
+    assert outbox.due_messages(now=NOW + timedelta(seconds=30)) == [message_id]  # that job was lost
+
+
 def test_failures_back_off_then_the_message_is_dead_until_retried(app):
     message_id = enqueue(topic="carrier-pigeon")  # no handler delivers it: every attempt fails
     now = datetime.now(UTC) + timedelta(seconds=1)

@@ -46,6 +46,7 @@ def processes(app, tmp_path):
 
     _broker, actors = setup_background(app, broker_url=REDIS_URL, queue_name=queue)
     start.actors = actors
+    start.env = env
     yield start
     outbox.on_enqueued(None)
     for process in started:
@@ -112,6 +113,9 @@ def test_two_schedulers_and_two_workers_fire_every_timer_once_and_send_every_not
             disputes.append(start_case(process_id="dispute_funnel", data=DISPUTE).id)
             late.append(street_task().id)
 
+    # A lease longer than any delivery on a loaded machine: each message is then delivered exactly once
+    # (a shorter lease lets a second worker take a delivery still in flight, as the test above relies on).
+    processes.env["GONGZHI_OUTBOX_LEASE_SECONDS"] = "60"
     for _ in range(2):
         processes("scheduler", "--interval", "0.3")
         processes("worker", "--processes", "1", "--threads", "2")

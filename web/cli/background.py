@@ -3,7 +3,9 @@
 import contextlib
 import os
 import sys
+import tempfile
 import threading
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -15,9 +17,11 @@ from engine.db import utcnow
 from engine.sla import mark_breaches, send_due_supervision, supervision_chain
 from integrations import setup_background
 from integrations.broker import BrokerConfigError
+from integrations.metrics import worker_metrics_address
 from integrations.scheduler import run_forever, tick
 from processes.supervision import ChainConfigError
 from web.cli.output import engine_errors, local_time, print_json
+from web.logs import LoggingConfigError, configure_logging, log_format, log_level
 
 
 def _broker_url() -> str:
@@ -27,6 +31,32 @@ def _broker_url() -> str:
                                    "amqp://guest:guest@127.0.0.1:5672/): workers and schedulers of several "
                                    "processes meet at a broker; `gongzhi serve` alone needs none")
     return url
+
+
+def _configure_logging(*, check_only: bool = False) -> None:
+    """Log in the configured format from here on (GONGZHI_LOG_FORMAT, GONGZHI_LOG_LEVEL), or only check it."""
+    try:
+        if check_only:
+            log_format(), log_level()
+        else:
+            configure_logging()
+    except LoggingConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _worker_metrics_dir() -> None:
+    """With GONGZHI_WORKER_METRICS_PORT, give the worker processes a fresh directory to add their counts up in."""
+    try:
+        if worker_metrics_address() is None:
+            return
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    directory = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or
+                     Path(tempfile.gettempdir()) / f"gongzhi-worker-metrics-{os.getpid()}")
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):  # counts of an earlier run would be added to this one's
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
 def _background():
@@ -45,8 +75,10 @@ def _background():
 def worker(processes, threads):
     """Run dramatiq worker processes for the background jobs (needs GONGZHI_BROKER_URL)."""
     _background()  # fail here, readably, rather than in every worker process
-    argv = [sys.executable, "-m", "dramatiq", "web.worker:broker", "--processes", str(processes),
-            "--threads", str(threads)]
+    _configure_logging(check_only=True)  # web.dramatiq_main sets it up in the processes to come
+    _worker_metrics_dir()
+    argv = [sys.executable, "-m", "web.dramatiq_main", "--skip-logging", "web.worker:broker",
+            "--processes", str(processes), "--threads", str(threads)]
     os.execv(sys.executable, argv)
 
 
@@ -57,6 +89,7 @@ def worker(processes, threads):
 def scheduler(interval, once):
     """Send the due timer, SLA and delivery jobs to the workers, every few seconds."""
     _broker, actors = _background()
+    _configure_logging()
     if once:
         sent = tick(actors)
         click.echo(f"已发送: 定时器 {sent['timers']} 个案件, 投递 {sent['outbox']} 条消息, SLA 巡检 1 次")

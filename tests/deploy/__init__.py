@@ -1,0 +1,1 @@
+"""The production set-up: gunicorn settings, systemd units and their environment, backups."""
