@@ -67,8 +67,7 @@ def build_template(server_url: str, staff: list[dict], cases_per_agency: int, we
         return engine.complete_task(task_id=task.id, username=username, data=sample_form(load_form(task.form), rng))
 
     with tempfile.TemporaryDirectory(prefix="gongzhi-bench-http-") as tmp:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-                          "SECRET_KEY": "build"}, instance_path=tmp)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "build"}, instance_path=tmp)
         with app.app_context():
             upgrade(directory=MIGRATIONS_DIR)
             load_demo()

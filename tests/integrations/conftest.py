@@ -1,16 +1,38 @@
-"""A partner system's webhook receiver on localhost, for the delivery tests."""
+"""Shared fixtures of the integration tests: a partner's webhook receiver, and a worker in this process."""
 
 import hashlib
 import hmac
 import json
 import threading
 import time
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import dramatiq
 import pytest
+from dramatiq.brokers.stub import StubBroker
+
+from engine import outbox
+from integrations import setup_background
 
 SECRET = "partner-shared-secret-0123456789"
+
+
+@contextmanager
+def running_worker(app, broker_url: str | None):
+    """The actors on a queue of this test's own, and a dramatiq worker running them in threads of this process."""
+    broker, actors = setup_background(app, broker_url=broker_url, queue_name=f"test-{uuid.uuid4().hex[:12]}")
+    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
+    worker.start()
+    try:
+        yield broker, actors, worker
+    finally:
+        worker.stop()
+        broker.close()
+        outbox.on_enqueued(None)
+        dramatiq.set_broker(StubBroker())
 
 
 @dataclass

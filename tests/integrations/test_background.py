@@ -5,21 +5,18 @@ send the supervision chain and deliver its notices to a partner's signed webhook
 """
 
 import os
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import dramatiq
 import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from engine import get_case, outbox, start_case
+from engine import get_case, start_case
 from engine.channels import add_channel
 from engine.db import db
 from engine.models import AuditEvent, OutboxMessage
-from integrations import setup_background
 from integrations.scheduler import tick
-from tests.integrations.conftest import SECRET
+from tests.integrations.conftest import SECRET, running_worker
 from tests.steps import work
 
 DISPUTE = {"source": "petition", "location": "dg-puxi-g1", "parties": ["甲", "乙"], "summary": "噪音纠纷"}
@@ -36,14 +33,8 @@ for name in ("REDIS", "RABBITMQ"):
 @pytest.fixture(params=BROKERS)
 def background(request, app):
     """The broker and actors on a queue of this test's own, and a worker running them in this process."""
-    broker, actors = setup_background(app, broker_url=request.param, queue_name=f"test-{uuid.uuid4().hex[:12]}")
-    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
-    worker.start()
-    yield broker, actors
-    worker.stop()
-    broker.close()
-    outbox.on_enqueued(None)
-    dramatiq.set_broker(dramatiq.brokers.stub.StubBroker())
+    with running_worker(app, request.param) as (broker, actors, _worker):
+        yield broker, actors
 
 
 def drain(broker, actors):

@@ -21,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from engine import outbox
 from engine.transaction import transaction
 from integrations import setup_background
+from tests.integrations.conftest import running_worker
 
 REDIS_URL = os.environ.get("GONGZHI_TEST_REDIS_URL")
 GONGZHI = str(Path(sys.executable).parent / "gongzhi")
@@ -38,20 +39,13 @@ def deliveries(outcome: str) -> float:
 @pytest.fixture
 def background(app):
     """The actors on the stub broker, and a real dramatiq worker running them in threads of this process."""
-    broker, actors = setup_background(app, broker_url=None, queue_name=f"test-{uuid.uuid4().hex[:12]}")
-    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
-    worker.start()
+    with running_worker(app, None) as (broker, actors, worker):
+        def run(message):
+            broker.enqueue(message)
+            broker.join(message.queue_name, timeout=30_000, fail_fast=False)  # a failure is what some tests want
+            worker.join()
 
-    def run(message):
-        broker.enqueue(message)
-        broker.join(message.queue_name, timeout=30_000, fail_fast=False)  # a failure is what some tests want
-        worker.join()
-
-    yield actors, run
-    worker.stop()
-    broker.close()
-    outbox.on_enqueued(None)
-    dramatiq.set_broker(dramatiq.brokers.stub.StubBroker())
+        yield actors, run
 
 
 def test_a_failing_job_counts_as_a_failure_of_its_actor(app, demo, background, monkeypatch):
