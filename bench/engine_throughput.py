@@ -99,16 +99,27 @@ def in_memory_case(parsed) -> tuple[str, ...]:
     return tuple(path)
 
 
+def command(kind: str, run: Callable, **arguments):
+    """Run one command; add its ms to COMMAND_MS[kind]."""
+    start = time.perf_counter()
+    result = run(**arguments)
+    COMMAND_MS[kind].append((time.perf_counter() - start) * 1000)
+    return result
+
+
+COMMAND_MS: dict[str, list[float]] = {"start": [], "claim": [], "complete": []}
+
+
 def platform_case() -> tuple[str, ...]:
-    case = engine.start_case(process_id=PROCESS_ID, data=START_DATA, username=STARTED_BY)
+    case = command("start", engine.start_case, process_id=PROCESS_ID, data=START_DATA, username=STARTED_BY)
     path = []
     while case.open_tasks:
         task = case.open_tasks[0]
         if task.agency_code not in ACTORS:
             raise SystemExit(f"no benchmark user for agency {task.agency_code!r} (task {task.bpmn_id})")
         username = ACTORS[task.agency_code]
-        engine.claim_task(task_id=task.id, username=username)
-        case = engine.complete_task(task_id=task.id, username=username, data=FORMS[task.form])
+        command("claim", engine.claim_task, task_id=task.id, username=username)
+        case = command("complete", engine.complete_task, task_id=task.id, username=username, data=FORMS[task.form])
         path.append(task.bpmn_id)
     if case.status != "completed":
         raise SystemExit(f"the platform case ended {case.status}, not completed")
@@ -145,7 +156,10 @@ def run_platform(app: Flask, cases: int, warmup: int, commit_samples: int) -> di
 
         event.listen(db.engine, "commit", count_commit)
         try:
-            timings = timed(platform_case, cases, warmup)
+            timed(platform_case, 0, warmup)
+            for kind in COMMAND_MS:
+                COMMAND_MS[kind].clear()
+            timings = timed(platform_case, cases, 0)
         finally:
             event.remove(db.engine, "commit", count_commit)
         db.session.remove()
@@ -154,7 +168,9 @@ def run_platform(app: Flask, cases: int, warmup: int, commit_samples: int) -> di
             raise SystemExit(f"{commits} commits for {warmup + cases} cases: not the same for every case")
         floor = transactions * commit_ms(commit_samples)
         db.engine.dispose()
-    return {"timings": timings, "transactions": transactions, "commit_floor_ms": floor}
+    commands = {kind: statistics.median(ms) for kind, ms in COMMAND_MS.items()}
+    return {"timings": timings, "transactions": transactions, "commit_floor_ms": floor, "commands": commands,
+            "commit_ms": floor / transactions}
 
 
 def summary(label: str, timings: list[float]) -> float:
@@ -202,6 +218,10 @@ def main() -> None:
             overhead = platform / (in_memory + floor)
             print(f"{'':<12} {results[name]['transactions']} transactions x bare INSERT+COMMIT: commit floor "
                   f"{floor:.2f} ms; overhead {overhead:.2f} (target <= 2.0: {'met' if overhead <= 2 else 'MISSED'})")
+            commands = results[name]["commands"]
+            print(f"{'':<12} p50 per command: start {commands['start']:.2f} ms, claim {commands['claim']:.2f} ms, "
+                  f"complete {commands['complete']:.2f} ms; a bare INSERT+COMMIT {results[name]['commit_ms']:.2f} ms")
+            figures[f"{name}_command_ms"] = {kind: rounded(ms) for kind, ms in commands.items()}
         figures |= {f"{name}_ms": rounded(platform), f"commit_floor_{name}_ms": rounded(floor),
                     f"overhead_{name}": rounded(overhead)}
     figures |= {"cases": cases, "transactions_per_case": results["sqlite"]["transactions"]}

@@ -70,11 +70,13 @@ def office_hours() -> tuple[time, time]:
 class WorkingCalendar:
     """Which days are worked, read from the database a year at a time as a computation reaches it.
 
-    Make one per command: it keeps what it read, and warns once per year it finds no schedule for.
+    It keeps what it read, and warns once per year it finds no schedule for: make one per command, or give
+    it the years that commands share while the calendar is unchanged (engine/reference.py).
     """
 
-    def __init__(self) -> None:
-        self._years: dict[int, dict[date, bool] | None] = {}
+    def __init__(self, years: dict | None = None) -> None:
+        # What it read by year: its own, or one engine/reference.py shares between commands.
+        self._years: dict[int, dict[date, bool] | None] = {} if years is None else years
 
     def is_workday(self, day: date) -> bool:
         exceptions = self._year(day.year)

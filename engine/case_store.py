@@ -12,6 +12,7 @@ from sqlalchemy import Row, and_, bindparam, exists, insert, literal_column, sel
 from engine.errors import ConflictError, NotFoundError
 from engine.models import ACTIVE_TASK_STATUSES, Agency, Case, NotificationChannel, ProcessVersion, Task, User
 from engine.org import Actor
+from engine.reference import STAMP, note_stamp
 from engine.transaction import connection
 from processes.reporting import FACT_FIELDS
 
@@ -29,8 +30,9 @@ CASES = select(*_CASE_COLUMNS, VERSION.c.version.label("process_version"), VERSI
 _CASE_BY_ID = CASES.where(CASE.c.id == bindparam("case_id"))
 # FOR NO KEY UPDATE (key_share): rows inserted meanwhile that reference the case (audit events,
 # supervision steps) take KEY SHARE locks, which this lock lets through instead of deadlocking with them.
-_DUE_CASE = _CASE_BY_ID.where(CASE.c.status == "running", CASE.c.next_timer_at <= bindparam("now")).with_for_update(
-    skip_locked=True, key_share=True, of=CASE)
+_DUE_CASE = (_CASE_BY_ID.add_columns(STAMP)
+             .where(CASE.c.status == "running", CASE.c.next_timer_at <= bindparam("now"))
+             .with_for_update(skip_locked=True, key_share=True, of=CASE))
 _CASE_STATE = select(CASE.c.state).where(CASE.c.id == bindparam("case_id"))
 _VERSION_SOURCES = select(VERSION.c.sources).where(VERSION.c.id == bindparam("version_id"))
 
@@ -59,7 +61,8 @@ CaseRecord = namedtuple("CaseRecord", [
     "jurisdiction_path", "created_at", "completed_at", "diverted_at"])
 # A command that runs the workflow also reads the task's case, with its process version, in that statement.
 _TASK_ACTOR_AND_CASE = (
-    _TASK_AND_ACTOR.add_columns(*(CASES.selected_columns[name].label(f"case__{name}") for name in CaseRecord._fields))
+    _TASK_AND_ACTOR.add_columns(*(CASES.selected_columns[name].label(f"case__{name}") for name in CaseRecord._fields),
+                                STAMP)
     .join_from(CASE, VERSION, CASE.c.process_version_id == VERSION.c.id)
 )
 _ACTIVE_TASKS = TASKS.where(TASK.c.case_id == bindparam("case_id"),
@@ -92,7 +95,10 @@ _INSERT_TASKS = insert(TASK).returning(TASK.c.id, _LISTENING.label("listening"),
 def load_case(case_id: int, *, due_at=None) -> Row:
     """Return a case row (without its state) and its process version; with due_at, lock it if due."""
     if due_at is not None:
-        return connection().execute(_DUE_CASE, {"case_id": case_id, "now": due_at}).first()
+        row = connection().execute(_DUE_CASE, {"case_id": case_id, "now": due_at}).first()
+        if row is not None:
+            note_stamp(row.reference_stamp)
+        return row
     row = connection().execute(_CASE_BY_ID, {"case_id": case_id}).first()
     if row is None:
         raise NotFoundError(f"case {case_id} does not exist")
@@ -127,8 +133,10 @@ def load_task_and_actor(task_id: int, username: str) -> tuple[Row, Actor]:
 
 
 def load_task_actor_and_case(task_id: int, username: str) -> tuple[Row, Actor, CaseRecord]:
-    """Return a task row, the active user acting on it, and its case (as load_case would)."""
+    """Return a task row, the active user acting on it, and its case (as load_case would); note the
+    reference stamp read with them."""
     row, actor = _task_and_actor(_TASK_ACTOR_AND_CASE, task_id, username)
+    note_stamp(row.reference_stamp)
     return row, actor, CaseRecord._make(getattr(row, f"case__{name}") for name in CaseRecord._fields)
 
 

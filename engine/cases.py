@@ -11,12 +11,14 @@ from engine.case_store import CASE, VERSION
 from engine.db import db, utcnow
 from engine.errors import ConflictError, InvalidInputError, NotFoundError, ProcessError
 from engine.org import get_actor, resolve_location
+from engine.reference import STAMP, command_lookups, note_stamp
 from engine.results import CaseView
 from engine.runtime import (
     case_state,
     checkout_workflow,
     keep,
     parsed_version,
+    ready_tasks,
     run_engine,
     store,
     sync_tasks,
@@ -58,7 +60,7 @@ TIMER_RETRY = timedelta(minutes=15)
 _POSTPONE = (update(CASE).where(CASE.c.id == bindparam("case_id"), CASE.c.next_timer_at <= bindparam("now"))
              .values(next_timer_at=bindparam("retry_at")))
 _LATEST_VERSION = (
-    select(VERSION.c.id, VERSION.c.name, VERSION.c.content_hash, VERSION.c.version)
+    select(VERSION.c.id, VERSION.c.name, VERSION.c.content_hash, VERSION.c.version, STAMP)
     .where(VERSION.c.process_id == bindparam("pid"))
     .order_by(VERSION.c.version.desc()).limit(1)
 )
@@ -74,6 +76,7 @@ def latest_version(process_id: str):
     version = connection().execute(_LATEST_VERSION, {"pid": process_id}).first()
     if version is None:
         raise NotFoundError(f"process {process_id!r} is not deployed; deploy it first (gongzhi deploy bpmn/)")
+    note_stamp(version.reference_stamp)
     return version
 
 
@@ -91,17 +94,18 @@ def open_case(unit: Unit, *, process_id: str, data: dict, actor_id: int | None) 
     `data` must already have passed the start form (`start_data`).
     """
     version = latest_version(process_id)
-    location = resolve_location(data.get("location"))
+    location = resolve_location(data.get("location"), command_lookups().locations)
     workflow = new_workflow(parsed_version(version.id, version.content_hash, process_id))
     workflow.get_tasks(state=TaskState.READY)[0].data.update(data)
     run_engine(workflow.do_engine_steps)
+    ready = ready_tasks(workflow)
     title = next((str(data[key]) for key in TITLE_FIELDS if data.get(key)), version.name)[:300]
     values = {"process_version_id": version.id, "process_id": process_id, "title": title, "location_id": location.id,
               "jurisdiction_path": location.path, "started_by_id": actor_id, "created_at": utcnow(),
-              **case_state(workflow, status="running", completed_at=None)}
+              **case_state(workflow, ready, status="running", completed_at=None)}
     case_id = case_store.insert_case(values)
     audit.record("case_started", case_id=case_id, actor_id=actor_id, data=data)
-    rows = sync_tasks(case_id, location.path, workflow, actor_id=actor_id, mirrored=set())
+    rows = sync_tasks(case_id, location.path, workflow, ready, actor_id=actor_id, mirrored=set())
     if values["status"] == "completed":
         audit.record("case_completed", case_id=case_id, actor_id=actor_id)
     keep(unit, case_id, 1, workflow)

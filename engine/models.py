@@ -4,7 +4,7 @@ the working-day calendar, and the SLA records (extensions, supervision steps, no
 from datetime import date, datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import UTCDateTime, db, utcnow
@@ -143,7 +143,8 @@ class Task(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
+    # Looked up by case through uq_task_case_spiff_task (case_id first): no index of its own.
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"))
     spiff_task_id: Mapped[str] = mapped_column(String(36))
     bpmn_id: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
@@ -238,6 +239,18 @@ class CalendarYear(db.Model):
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     source: Mapped[str] = mapped_column(String(200))
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReferenceStamp(db.Model):
+    """One row: a random stamp that triggers renew whenever an agency or the calendar changes.
+
+    Commands read it to know whether what they looked up earlier still holds (engine/reference.py).
+    """
+
+    __tablename__ = "reference_stamp"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    stamp: Mapped[int] = mapped_column(BigInteger)
 
 
 EXTENSION_STATUSES = ("pending", "approved", "refused")

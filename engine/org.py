@@ -77,12 +77,20 @@ def get_actor(username: str) -> Actor:
     return Actor(row.id, row.username, frozenset(row.roles.split(",")), row.agency_id, row.name, row.path)
 
 
-def resolve_location(code: str | None) -> AgencyRef:
-    """Return the grid or community a case's location code names."""
+def resolve_location(code: str | None, known: dict | None = None) -> AgencyRef:
+    """Return the grid or community a case's location code names.
+
+    `known` keeps the agency rows found by code (engine/reference.py shares one between commands); codes
+    that name no agency are not kept, so bad input cannot fill it.
+    """
     if not code:
         raise InvalidInputError("location is required: give the code of a grid or community",
                                 details={"location": ["required"]})
-    row = connection().execute(_AGENCY_BY_CODE, {"code": code}).first()
+    row = known.get(code) if known is not None else None
+    if row is None:
+        row = connection().execute(_AGENCY_BY_CODE, {"code": code}).first()
+        if row is not None and known is not None:
+            known[code] = row
     if row is None or row.level not in LOCATION_LEVELS:
         raise InvalidInputError(f"location {code!r} is not the code of a grid or community",
                                 details={"location": ["unknown grid or community code"]})
@@ -108,10 +116,14 @@ def candidate_agency(kind: str, jurisdiction_path: str) -> AgencyRef | None:
 
 
 class CandidateResolver:
-    """Resolve candidate agencies for one command, asking the database once per kind and place."""
+    """Resolve candidate agencies, asking the database once per kind and place.
 
-    def __init__(self):
-        self._known: dict[tuple[str, str], AgencyRef | None] = {}
+    `known` is where the answers are kept: by default this resolver's own; engine/reference.py shares one
+    between the commands that read the same reference stamp.
+    """
+
+    def __init__(self, known: dict | None = None):
+        self._known: dict[tuple[str, str], AgencyRef | None] = {} if known is None else known
 
     def resolve(self, kind: str, jurisdiction_path: str) -> AgencyRef | None:
         key = (kind, jurisdiction_path)

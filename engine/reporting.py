@@ -6,6 +6,7 @@ The indicators read these columns with SQL; nothing here is read back by the eng
 from datetime import datetime
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Row, bindparam, update
 
@@ -19,19 +20,22 @@ _MARK_DIVERTED = (update(CASE).where(CASE.c.id == bindparam("case_id"), CASE.c.d
 _RECORD_VISIT = update(TASK).where(TASK.c.id == bindparam("task_id")).values(satisfied=bindparam("satisfied"))
 
 
-def workflow_data(workflow: BpmnWorkflow) -> dict:
-    """The case's data as it stands: the workflow's, then the latest task's, then the waiting tasks'."""
+def workflow_data(workflow: BpmnWorkflow, ready: list[Task] | None = None) -> dict:
+    """The case's data as it stands: the workflow's, then the latest task's, then the waiting tasks'.
+
+    `ready` is the workflow's READY tasks when the caller has them already.
+    """
     data = dict(workflow.data)
     if workflow.last_task is not None:
         data.update(workflow.last_task.data)
-    for task in workflow.get_tasks(state=TaskState.READY):
+    for task in workflow.get_tasks(state=TaskState.READY) if ready is None else ready:
         data.update(task.data)
     return data
 
 
-def facts(workflow: BpmnWorkflow) -> dict:
-    """The case's reporting columns (FACT_FIELDS) from its workflow."""
-    return case_facts(workflow_data(workflow))
+def facts(workflow: BpmnWorkflow, ready: list[Task] | None = None) -> dict:
+    """The case's reporting columns (FACT_FIELDS) from its workflow (and its READY tasks, if known)."""
+    return case_facts(workflow_data(workflow, ready))
 
 
 def note_handling_started(task: Row, at: datetime) -> None:

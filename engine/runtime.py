@@ -7,6 +7,7 @@ from functools import partial
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Row
 
@@ -16,6 +17,7 @@ from engine.db import utcnow
 from engine.deadlines import due_at
 from engine.errors import ProcessError
 from engine.org import AgencyRef, CandidateResolver
+from engine.reference import command_lookups
 from engine.results import CaseView, TaskView, case_view, new_task_view, task_view
 from engine.scripting import ServiceCallError
 from engine.serialization import dump_workflow, load_workflow
@@ -63,14 +65,19 @@ def timer_deadlines(workflow: BpmnWorkflow) -> dict[str, datetime]:
     return deadlines
 
 
-def case_state(workflow: BpmnWorkflow, *, status: str, completed_at: datetime | None) -> dict:
-    """Return the case columns that follow from its workflow: state, next timer, status, end time, and the
-    reporting facts its data holds."""
+def ready_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    """The workflow's READY tasks, once per save: the case's facts and its task rows both follow from them."""
+    return workflow.get_tasks(state=TaskState.READY)
+
+
+def case_state(workflow: BpmnWorkflow, ready: list[Task], *, status: str, completed_at: datetime | None) -> dict:
+    """Return the case columns that follow from its workflow (and its READY tasks): state, next timer,
+    status, end time, and the reporting facts its data holds."""
     now = utcnow()
     if workflow.is_completed() and status == "running":
         status, completed_at = "completed", now
     return {"state": dump_workflow(workflow), "next_timer_at": min(timer_deadlines(workflow).values(), default=None),
-            "status": status, "completed_at": completed_at, "updated_at": now, **reporting.facts(workflow)}
+            "status": status, "completed_at": completed_at, "updated_at": now, **reporting.facts(workflow, ready)}
 
 
 def _agency_kind(spiff_task, properties: dict) -> AgencyKind | None:
@@ -121,15 +128,16 @@ def waiting_tasks(workflow: BpmnWorkflow) -> set[str]:
     return set(mirrored)
 
 
-def sync_tasks(case_id: int, jurisdiction_path: str, workflow: BpmnWorkflow, *, actor_id: int | None,
-               mirrored: set[str]) -> list[TaskView]:
-    """Mirror the READY user tasks into task rows, cancel rows whose task went away; return the open ones.
+def sync_tasks(case_id: int, jurisdiction_path: str, workflow: BpmnWorkflow, ready_now: list[Task], *,
+               actor_id: int | None, mirrored: set[str]) -> list[TaskView]:
+    """Mirror the READY user tasks (of `ready_now`, the READY tasks) into task rows, cancel rows whose task
+    went away; return the open ones.
 
     `mirrored` names the tasks that have an open or claimed row in this command (the workflow's READY user
     tasks as it was saved, less any this command has closed): when it is empty, no row is read.
     """
     now = utcnow()
-    ready = {str(task.id): task for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    ready = {str(task.id): task for task in ready_now if task.task_spec.manual}
     setattr(workflow, _MIRRORED, frozenset(ready))  # what the rows hold once this command commits
     active = case_store.active_tasks(case_id) if mirrored else []
     kept = []
@@ -140,7 +148,8 @@ def sync_tasks(case_id: int, jurisdiction_path: str, workflow: BpmnWorkflow, *, 
             case_store.update_task(row, status="cancelled", completed_at=now)
             audit.record("cancelled", case_id=case_id, task_id=row.id, actor_id=actor_id)
     known = {row.spiff_task_id for row in active}
-    resolver, calendar = CandidateResolver(), WorkingCalendar()
+    lookups = command_lookups()
+    resolver, calendar = CandidateResolver(lookups.candidates), WorkingCalendar(lookups.years)
     created = [_new_task(case_id, jurisdiction_path, task, now, resolver, calendar)
                for spiff_id, task in ready.items() if spiff_id not in known]
     rows = case_store.insert_tasks([values for values, _ in created])
@@ -169,9 +178,10 @@ def store(case: Row, workflow: BpmnWorkflow, unit: Unit, *, actor_id: int | None
     `mirrored` is as for sync_tasks. After the commit the workflow is kept in memory for the case's next
     command (see keep).
     """
-    values = case_state(workflow, status=case.status, completed_at=case.completed_at)
+    ready = ready_tasks(workflow)
+    values = case_state(workflow, ready, status=case.status, completed_at=case.completed_at)
     version = case_store.update_case(case, **values)
-    rows = sync_tasks(case.id, case.jurisdiction_path, workflow, actor_id=actor_id, mirrored=mirrored)
+    rows = sync_tasks(case.id, case.jurisdiction_path, workflow, ready, actor_id=actor_id, mirrored=mirrored)
     if values["status"] == "completed" and case.status == "running":
         audit.record("case_completed", case_id=case.id, actor_id=actor_id)
         notifications.announce_closure(case.id, workflow.data)

@@ -27,6 +27,7 @@ class Unit:
         self.audit_events: list[dict] = []
         self.outbox_ids: list[int] = []  # messages it enqueued, handed to the dispatcher after commit
         self.context: dict = {}  # what the command tells the code it runs (a return's reason, say)
+        self.reference_stamp: int | None = None  # see engine/reference.py
         self._after_commit: list[Callable[[], None]] = []
 
     def after_commit(self, callback: Callable[[], None]) -> None:
@@ -34,6 +35,10 @@ class Unit:
 
 
 _current: ContextVar[Unit | None] = ContextVar("gongzhi_command", default=None)
+
+
+def running_unit() -> Unit | None:
+    return _current.get()
 
 
 def current_unit() -> Unit:

@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from engine.db import db
 from engine.demo.load import load_demo
+from engine.reference import REFERENCE
 from engine.workflow_cache import WORKFLOWS
 from web.app import MIGRATIONS_DIR, create_app
 from web.config import database_url
@@ -51,6 +52,7 @@ def app(migrated_app):
         yield migrated_app
         db.session.remove()
         WORKFLOWS.clear()  # case ids start again at 1 in the next test
+        REFERENCE.clear()
         tables = [table.name for table in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as connection:
             if migrated_app.config["BACKEND"] == "postgres":
