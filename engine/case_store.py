@@ -65,6 +65,9 @@ _TASK_ACTOR_AND_CASE = (
                                 STAMP)
     .join_from(CASE, VERSION, CASE.c.process_version_id == VERSION.c.id)
 )
+# Where the case's fields sit in that statement's rows: read by position, they cost a slice.
+_FIRST_CASE_COLUMN = [column.name for column in _TASK_ACTOR_AND_CASE.selected_columns].index("case__id")
+_CASE_RECORD_COLUMNS = slice(_FIRST_CASE_COLUMN, _FIRST_CASE_COLUMN + len(CaseRecord._fields))
 _ACTIVE_TASKS = TASKS.where(TASK.c.case_id == bindparam("case_id"),
                             TASK.c.status.in_(ACTIVE_TASK_STATUSES)).order_by(TASK.c.id)
 _CASE_FIELDS = ("state", "next_timer_at", "status", "completed_at", "updated_at", *FACT_FIELDS)
@@ -137,7 +140,7 @@ def load_task_actor_and_case(task_id: int, username: str) -> tuple[Row, Actor, C
     reference stamp read with them."""
     row, actor = _task_and_actor(_TASK_ACTOR_AND_CASE, task_id, username)
     note_stamp(row.reference_stamp)
-    return row, actor, CaseRecord._make(getattr(row, f"case__{name}") for name in CaseRecord._fields)
+    return row, actor, CaseRecord._make(row[_CASE_RECORD_COLUMNS])
 
 
 def _task_and_actor(statement, task_id: int, username: str) -> tuple[Row, Actor]:

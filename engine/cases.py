@@ -108,7 +108,7 @@ def open_case(unit: Unit, *, process_id: str, data: dict, actor_id: int | None) 
     rows = sync_tasks(case_id, location.path, workflow, ready, actor_id=actor_id, mirrored=set())
     if values["status"] == "completed":
         audit.record("case_completed", case_id=case_id, actor_id=actor_id)
-    keep(unit, case_id, 1, workflow)
+    keep(unit, case_id, 1, workflow, ready)
     return CaseView(id=case_id, process_id=process_id, process_version=version.version, title=title,
                     status=values["status"], location=location.code, created_at=values["created_at"],
                     completed_at=values["completed_at"], open_tasks=sorted(rows, key=lambda task: task.id))

@@ -70,11 +70,16 @@ def ready_tasks(workflow: BpmnWorkflow) -> list[Task]:
     return workflow.get_tasks(state=TaskState.READY)
 
 
+def finished(workflow: BpmnWorkflow, ready: list[Task]) -> bool:
+    """Whether the workflow is completed: never while a task is READY, so only then is the tree walked."""
+    return not ready and workflow.is_completed()
+
+
 def case_state(workflow: BpmnWorkflow, ready: list[Task], *, status: str, completed_at: datetime | None) -> dict:
     """Return the case columns that follow from its workflow (and its READY tasks): state, next timer,
     status, end time, and the reporting facts its data holds."""
     now = utcnow()
-    if workflow.is_completed() and status == "running":
+    if status == "running" and finished(workflow, ready):
         status, completed_at = "completed", now
     return {"state": dump_workflow(workflow), "next_timer_at": min(timer_deadlines(workflow).values(), default=None),
             "status": status, "completed_at": completed_at, "updated_at": now, **reporting.facts(workflow, ready)}
@@ -166,9 +171,10 @@ def sync_tasks(case_id: int, jurisdiction_path: str, workflow: BpmnWorkflow, rea
     return kept
 
 
-def keep(unit: Unit, case_id: int, version: int, workflow: BpmnWorkflow) -> None:
-    """Keep a running case's workflow in memory once the command commits; a completed case takes no more."""
-    if not workflow.is_completed():
+def keep(unit: Unit, case_id: int, version: int, workflow: BpmnWorkflow, ready: list[Task]) -> None:
+    """Keep a running case's workflow (with its READY tasks) in memory once the command commits; a completed
+    case takes no more."""
+    if not finished(workflow, ready):
         unit.after_commit(partial(WORKFLOWS.put, case_id, version, workflow))
 
 
@@ -185,5 +191,5 @@ def store(case: Row, workflow: BpmnWorkflow, unit: Unit, *, actor_id: int | None
     if values["status"] == "completed" and case.status == "running":
         audit.record("case_completed", case_id=case.id, actor_id=actor_id)
         notifications.announce_closure(case.id, workflow.data)
-    keep(unit, case.id, version, workflow)
+    keep(unit, case.id, version, workflow, ready)
     return replace(case_view(case, rows), status=values["status"], completed_at=values["completed_at"])
