@@ -7,7 +7,6 @@ from datetime import datetime
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.task import Task
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Row, bindparam, update
 
 from engine.case_store import CASE, TASK
@@ -20,27 +19,27 @@ _MARK_DIVERTED = (update(CASE).where(CASE.c.id == bindparam("case_id"), CASE.c.d
 _RECORD_VISIT = update(TASK).where(TASK.c.id == bindparam("task_id")).values(satisfied=bindparam("satisfied"))
 
 
-def workflow_data(workflow: BpmnWorkflow, ready: list[Task] | None = None) -> dict:
-    """The case's data as it stands: the workflow's, then the latest task's, then the waiting tasks'.
-
-    `ready` is the workflow's READY tasks when the caller has them already.
-    """
+def workflow_data(workflow: BpmnWorkflow, ready: list[Task]) -> dict:
+    """The case's data as it stands: the workflow's, then the latest task's, then the waiting (`ready`) tasks'."""
     data = dict(workflow.data)
     if workflow.last_task is not None:
         data.update(workflow.last_task.data)
-    for task in workflow.get_tasks(state=TaskState.READY) if ready is None else ready:
+    for task in ready:
         data.update(task.data)
     return data
 
 
-def facts(workflow: BpmnWorkflow, ready: list[Task] | None = None) -> dict:
-    """The case's reporting columns (FACT_FIELDS) from its workflow (and its READY tasks, if known)."""
+def facts(workflow: BpmnWorkflow, ready: list[Task]) -> dict:
+    """The case's reporting columns (FACT_FIELDS) from its workflow and its READY tasks."""
     return case_facts(workflow_data(workflow, ready))
 
 
-def note_handling_started(task: Row, at: datetime) -> None:
-    """Remember when a case first reached the agency that handles it (a handling step claimed or done)."""
-    if loop_step(task.stage) == "handling":
+def note_handling_started(task: Row, at: datetime, *, diverted_at: datetime | None) -> None:
+    """Remember when a case first reached the agency that handles it (a handling step claimed or done).
+
+    `diverted_at` is the case's, as the command read it: once set, there is nothing to write.
+    """
+    if diverted_at is None and loop_step(task.stage) == "handling":
         connection().execute(_MARK_DIVERTED, {"case_id": task.case_id, "at": at})
 
 

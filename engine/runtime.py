@@ -122,15 +122,18 @@ def _new_task(case_id: int, jurisdiction_path: str, spiff_task, now: datetime,
 _MIRRORED = "gongzhi_mirrored_tasks"
 
 
+def _user_tasks(ready: list[Task]) -> dict[str, Task]:
+    """The user tasks among READY tasks, by id as task rows keep it."""
+    return {str(task.id): task for task in ready if task.task_spec.manual}
+
+
 def waiting_tasks(workflow: BpmnWorkflow) -> set[str]:
     """The ids of the workflow's READY user tasks: as saved, exactly the case's open and claimed task rows.
 
     A workflow kept in memory since its save remembers them (see sync_tasks); one just loaded is walked.
     """
     mirrored = getattr(workflow, _MIRRORED, None)
-    if mirrored is None:
-        mirrored = {str(task.id) for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
-    return set(mirrored)
+    return set(_user_tasks(ready_tasks(workflow)) if mirrored is None else mirrored)
 
 
 def sync_tasks(case_id: int, jurisdiction_path: str, workflow: BpmnWorkflow, ready_now: list[Task], *,
@@ -142,7 +145,7 @@ def sync_tasks(case_id: int, jurisdiction_path: str, workflow: BpmnWorkflow, rea
     tasks as it was saved, less any this command has closed): when it is empty, no row is read.
     """
     now = utcnow()
-    ready = {str(task.id): task for task in ready_now if task.task_spec.manual}
+    ready = _user_tasks(ready_now)
     setattr(workflow, _MIRRORED, frozenset(ready))  # what the rows hold once this command commits
     active = case_store.active_tasks(case_id) if mirrored else []
     kept = []
@@ -157,14 +160,16 @@ def sync_tasks(case_id: int, jurisdiction_path: str, workflow: BpmnWorkflow, rea
     resolver, calendar = CandidateResolver(lookups.candidates), WorkingCalendar(lookups.years)
     created = [_new_task(case_id, jurisdiction_path, task, now, resolver, calendar)
                for spiff_id, task in ready.items() if spiff_id not in known]
-    rows = case_store.insert_tasks([values for values, _ in created])
-    inserted = [(task_id, values, agency) for (task_id, _), (values, agency) in zip(rows, created, strict=True)]
-    for task_id, values, agency in inserted:
+    inserted, listening = [], set()
+    for (task_id, listens), (values, agency) in zip(case_store.insert_tasks([v for v, _ in created]), created,
+                                                     strict=True):
         audit.record("task_created", case_id=case_id, task_id=task_id, actor_id=actor_id,
                      data={"bpmn_id": values["bpmn_id"], "agency": agency.code if agency else None})
         kept.append(new_task_view(task_id, values, agency))
-    notifications.announce_tasks(case_id, inserted, listening={
-        agency.id for (_, listens), (_, agency) in zip(rows, created, strict=True) if listens})
+        inserted.append((task_id, values, agency))
+        if listens:
+            listening.add(agency.id)
+    notifications.announce_tasks(case_id, inserted, listening=listening)
     for task_id, values, _agency in inserted:
         if values["stage"] == RETURN_VISIT_STAGE:
             offer_survey(case_id, task_id, ready[values["spiff_task_id"]].data)

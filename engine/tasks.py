@@ -37,8 +37,7 @@ def claim_task(*, task_id: int, username: str) -> TaskView:
         _require_open_for(task, actor)
         now = utcnow()
         case_store.update_task(task, status="claimed", claimed_by_id=actor.id, claimed_at=now)
-        if task.case_diverted_at is None:
-            reporting.note_handling_started(task, now)
+        reporting.note_handling_started(task, now, diverted_at=task.case_diverted_at)
         audit.record("claimed", case_id=task.case_id, task_id=task.id, actor_id=actor.id)
         return replace(task_view(task), status="claimed", claimed_by=actor.username)
 
@@ -101,8 +100,7 @@ def finish_task(unit: Unit, task: Row, actor_id: int | None, data: dict, *, outc
     now = utcnow()
     case_store.update_task(task, status=outcome, completed_at=now, completed_by_id=actor_id,
                            claimed_by_id=task.claimed_by_id or actor_id, claimed_at=task.claimed_at or now)
-    if case.diverted_at is None:
-        reporting.note_handling_started(task, now)
+    reporting.note_handling_started(task, now, diverted_at=case.diverted_at)
     reporting.note_visit(task, submitted)
     audit.record(outcome, case_id=case.id, task_id=task.id, actor_id=actor_id, data=submitted)
     return store(case, workflow, unit, actor_id=actor_id, mirrored=mirrored)

@@ -38,11 +38,12 @@ _current: ContextVar[Unit | None] = ContextVar("gongzhi_command", default=None)
 
 
 def running_unit() -> Unit | None:
+    """The running command, or None outside commands."""
     return _current.get()
 
 
 def current_unit() -> Unit:
-    unit = _current.get()
+    unit = running_unit()
     if unit is None:
         raise RuntimeError("no command is running: wrap the work in engine.transaction.transaction()")
     return unit
@@ -50,7 +51,7 @@ def current_unit() -> Unit:
 
 def connection() -> Connection:
     """The running command's connection, else the session's (for reads outside commands)."""
-    unit = _current.get()
+    unit = running_unit()
     return unit.conn if unit is not None else db.session.connection()
 
 

@@ -8,8 +8,8 @@ from flask import Flask
 from flask_migrate import Migrate
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import engine
 from engine.db import db
+from engine.schema_version import MIGRATIONS_DIR as ENGINE_MIGRATIONS
 from integrations.broker import broker_problem
 from web.api import init_api
 from web.auth import init_auth
@@ -22,7 +22,7 @@ from web.metrics import init_metrics
 from web.open311 import open311
 from web.pages import register_pages
 
-MIGRATIONS_DIR = str(Path(engine.__file__).parent / "migrations")
+MIGRATIONS_DIR = str(ENGINE_MIGRATIONS)
 
 
 def create_app(config: dict | None = None, *, instance_path: str | None = None) -> Flask:
