@@ -24,7 +24,8 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from bench_db import postgres_bench_url
 from flask import Flask
@@ -110,12 +111,13 @@ def command(kind: str, run: Callable, **arguments):
 COMMAND_MS: dict[str, list[float]] = {"start": [], "claim": [], "complete": []}
 
 
-def timing_commits(dialect, timings: list[float]) -> Callable[[], None]:
-    """Time every COMMIT the dialect sends into `timings` (ms); return what undoes it.
+@contextmanager
+def commits_timed(dialect) -> Iterator[list[float]]:
+    """Time every COMMIT the dialect sends while the block runs; yield the list of ms it fills.
 
     The timing adds about a microsecond to each commit, the platform's and the floor's alike.
     """
-    do_commit = dialect.do_commit
+    do_commit, timings = dialect.do_commit, []
 
     def timed_commit(dbapi_connection):
         start = time.perf_counter()
@@ -123,7 +125,10 @@ def timing_commits(dialect, timings: list[float]) -> Callable[[], None]:
         timings.append((time.perf_counter() - start) * 1000)
 
     dialect.do_commit = timed_commit
-    return lambda: delattr(dialect, "do_commit")
+    try:
+        yield timings
+    finally:
+        del dialect.do_commit
 
 
 def platform_case() -> tuple[str, ...]:
@@ -149,16 +154,13 @@ def commit_ms(samples: int) -> tuple[float, float]:
         connection.execute(text(f"DROP TABLE IF EXISTS {SCRATCH_TABLE}"))
         connection.execute(text(f"CREATE TABLE {SCRATCH_TABLE} (id INTEGER PRIMARY KEY, note VARCHAR(40))"))
         connection.commit()
-        timings, commits = [], []
-        untime = timing_commits(db.engine.dialect, commits)
-        try:
+        timings = []
+        with commits_timed(db.engine.dialect) as commits:
             for index in range(samples):
                 start = time.perf_counter()
                 connection.execute(text(f"INSERT INTO {SCRATCH_TABLE} (id, note) VALUES (:id, 'x')"), {"id": index})
                 connection.commit()
                 timings.append((time.perf_counter() - start) * 1000)
-        finally:
-            untime()
         connection.execute(text(f"DROP TABLE {SCRATCH_TABLE}"))
         connection.commit()
     return statistics.median(timings), statistics.median(commits)
@@ -180,12 +182,8 @@ def run_platform(app: Flask, cases: int, warmup: int, commit_samples: int) -> di
             timed(platform_case, 0, warmup)
             for kind in COMMAND_MS:
                 COMMAND_MS[kind].clear()
-            own_commits: list[float] = []
-            untime = timing_commits(db.engine.dialect, own_commits)
-            try:
+            with commits_timed(db.engine.dialect) as own_commits:
                 timings = timed(platform_case, cases, 0)
-            finally:
-                untime()
         finally:
             event.remove(db.engine, "commit", count_commit)
         db.session.remove()
